@@ -1,18 +1,22 @@
 /**
  * The compiled evaluator: the same decisions as kube-apiserver's checker (and as
- * ./interpret.ts), computed with work done once per policy instead of once per request.
+ * ./interpret.ts), with the work done once per policy, or once per kind of request,
+ * instead of once per request.
  *
- * - Rules are pre-sorted into candidate lists keyed by (verb, resource request or not):
- *   a rule that cannot match a verb, or the kind of request, is never visited.
- * - Each rule becomes a closure holding only the checks its set fields need, with
- *   sets for long lists and plain comparison for one-element lists.
+ * - Resource requests are answered from a *plan* per (verb, group, resource,
+ *   subresource): the rules that can match that tuple, in order, each reduced to the
+ *   checks the tuple leaves open (users, groups, namespaces, resource names). A rule
+ *   left with no check ends the plan: nothing after it can be reached. Plans are built
+ *   on first use and cached (bounded; past the bound, the per-verb path below answers).
+ * - Non-resource requests walk per-verb candidate lists of rule closures that hold only
+ *   the checks their set fields need.
  * - Decisions are built once and frozen; evaluate() returns one of them, so a call
- *   allocates nothing.
+ *   allocates nothing once its plan exists.
  */
 import type { RequestAttributes } from '../request.js';
 import type { GroupResources, Policy, PolicyRule } from '../types.js';
 import { defaultDecision, ruleDecision, type AuditDecision, type EvaluationOptions } from './decision.js';
-import { pathMatches } from './interpret.js';
+import { resourceMatches } from './interpret.js';
 
 export interface CompiledPolicy {
   readonly policy: Policy;
@@ -20,48 +24,88 @@ export interface CompiledPolicy {
   evaluate(attrs: RequestAttributes): AuditDecision;
 }
 
-type Matcher = (attrs: RequestAttributes) => boolean;
-
-interface CandidateList {
-  readonly rules: Int32Array;
+export interface CompileOptions extends EvaluationOptions {
+  /** Most cached resource plans (each is a few small arrays). Default 20,000. */
+  maxPlans?: number;
 }
 
-export function compilePolicy(policy: Policy, options: EvaluationOptions = {}): CompiledPolicy {
+type Matcher = (attrs: RequestAttributes) => boolean;
+
+/** Rules to try for one kind of request, each with the checks left open (null: none). */
+interface Plan {
+  readonly rules: Int32Array;
+  readonly checks: readonly (Matcher | null)[];
+}
+
+export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
   const wildcardGroup = options.wildcardGroup ?? true;
-  const decisions = policy.rules.map((_, i) => Object.freeze(ruleDecision(policy, i)));
+  const maxPlans = options.maxPlans ?? 20_000;
+  const rules = policy.rules;
+  const decisions = rules.map((_, i) => Object.freeze(ruleDecision(policy, i)));
   const fallback = Object.freeze(defaultDecision(policy));
   for (const d of [...decisions, fallback]) Object.freeze(d.omitStages);
-  const matchers = policy.rules.map((rule) => compileRule(rule, wildcardGroup));
+  const identityChecks = rules.map(compileIdentityChecks);
+  const fullMatchers = rules.map((rule, i) => compileFullMatcher(rule, identityChecks[i], wildcardGroup));
 
-  // Candidate lists: for every verb some rule names, the rules that can match it;
-  // plus one list for any other verb (only rules without a verb list).
-  const kinds = [true, false] as const;
-  const namedVerbs = new Set(policy.rules.flatMap((r) => r.verbs));
-  const byVerb = kinds.map((resourceRequest) => {
-    const map = new Map<string, CandidateList>();
-    for (const verb of namedVerbs) map.set(verb, candidates(policy.rules, resourceRequest, verb));
-    return map;
-  });
-  const otherVerbs = kinds.map((resourceRequest) => candidates(policy.rules, resourceRequest, null));
-  const [resourceByVerb, nonResourceByVerb] = byVerb;
-  const [resourceOther, nonResourceOther] = otherVerbs;
+  const namedVerbs = new Set(rules.flatMap((r) => r.verbs));
+  const verbLists = (resourceRequest: boolean) => {
+    const map = new Map<string, Plan>();
+    for (const verb of namedVerbs) map.set(verb, listPlan(candidates(rules, resourceRequest, verb), fullMatchers));
+    return { byVerb: map, other: listPlan(candidates(rules, resourceRequest, null), fullMatchers) };
+  };
+  const resourceLists = verbLists(true);
+  const nonResourceLists = verbLists(false);
+
+  // verb → group → resource → subresource → plan
+  const plans = new Map<string, Map<string, Map<string, Map<string, Plan>>>>();
+  let planCount = 0;
+
+  function resourcePlan(a: RequestAttributes): Plan {
+    let byGroup = plans.get(a.verb);
+    if (byGroup === undefined) {
+      if (planCount >= maxPlans) return resourceLists.byVerb.get(a.verb) ?? resourceLists.other;
+      plans.set(a.verb, (byGroup = new Map()));
+    }
+    let byResource = byGroup.get(a.apiGroup);
+    if (byResource === undefined) {
+      if (planCount >= maxPlans) return resourceLists.byVerb.get(a.verb) ?? resourceLists.other;
+      byGroup.set(a.apiGroup, (byResource = new Map()));
+    }
+    let bySubresource = byResource.get(a.resource);
+    if (bySubresource === undefined) {
+      if (planCount >= maxPlans) return resourceLists.byVerb.get(a.verb) ?? resourceLists.other;
+      byResource.set(a.resource, (bySubresource = new Map()));
+    }
+    let plan = bySubresource.get(a.subresource);
+    if (plan === undefined) {
+      const verbList = resourceLists.byVerb.get(a.verb) ?? resourceLists.other;
+      if (planCount >= maxPlans) return verbList;
+      plan = buildResourcePlan(rules, verbList.rules, identityChecks, a.apiGroup, a.resource, a.subresource, wildcardGroup);
+      bySubresource.set(a.subresource, plan);
+      planCount++;
+    }
+    return plan;
+  }
 
   function evaluate(attrs: RequestAttributes): AuditDecision {
-    const list = attrs.resourceRequest
-      ? (resourceByVerb.get(attrs.verb) ?? resourceOther)
-      : (nonResourceByVerb.get(attrs.verb) ?? nonResourceOther);
-    const rules = list.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const index = rules[i];
-      if (matchers[index](attrs)) return decisions[index];
+    const plan = attrs.resourceRequest ? resourcePlan(attrs) : (nonResourceLists.byVerb.get(attrs.verb) ?? nonResourceLists.other);
+    const planRules = plan.rules;
+    const checks = plan.checks;
+    for (let i = 0; i < planRules.length; i++) {
+      const check = checks[i];
+      if (check === null || check(attrs)) return decisions[planRules[i]];
     }
     return fallback;
   }
   return { policy, evaluate };
 }
 
+function listPlan(ruleIndexes: number[], matchers: readonly (Matcher | null)[]): Plan {
+  return { rules: Int32Array.from(ruleIndexes), checks: ruleIndexes.map((i) => matchers[i]) };
+}
+
 /** Rules that can match a request of this kind and verb (null verb: one no rule names). */
-function candidates(rules: readonly PolicyRule[], resourceRequest: boolean, verb: string | null): CandidateList {
+function candidates(rules: readonly PolicyRule[], resourceRequest: boolean, verb: string | null): number[] {
   const out: number[] = [];
   rules.forEach((rule, i) => {
     if (rule.verbs.length > 0 && (verb === null || !rule.verbs.includes(verb))) return;
@@ -71,7 +115,66 @@ function candidates(rules: readonly PolicyRule[], resourceRequest: boolean, verb
     if (nonResourceOnly && resourceRequest) return;
     out.push(i);
   });
-  return { rules: Int32Array.from(out) };
+  return out;
+}
+
+/**
+ * The plan for one (group, resource, subresource) of resource requests: each
+ * candidate rule's resource list is settled here once. What remains per request is
+ * who asks (users, groups), where (namespaces) and, for entries with resourceNames,
+ * which object.
+ */
+function buildResourcePlan(
+  rules: readonly PolicyRule[],
+  verbCandidates: Int32Array,
+  identityChecks: readonly (Matcher | null)[],
+  group: string,
+  resource: string,
+  subresource: string,
+  wildcardGroup: boolean,
+): Plan {
+  const planRules: number[] = [];
+  const checks: (Matcher | null)[] = [];
+  for (const index of verbCandidates) {
+    const rule = rules[index];
+    const match = rule.resources.length === 0 ? ({ kind: 'always' } as const) : staticResourceMatch(rule.resources, group, resource, subresource, wildcardGroup);
+    if (match.kind === 'never') continue;
+    const open: Matcher[] = [];
+    const identity = identityChecks[index];
+    if (identity !== null) open.push(identity);
+    if (rule.namespaces.length > 0) {
+      const isNamespace = membership(rule.namespaces);
+      open.push(function namespacesMatch(a) {
+        return isNamespace(a.namespace);
+      });
+    }
+    if (match.kind === 'names') {
+      const isName = membership([...match.names]);
+      open.push(function resourceNamesMatch(a) {
+        return isName(a.name);
+      });
+    }
+    planRules.push(index);
+    checks.push(allOf(open));
+    if (open.length === 0) break; // this rule always matches: later rules are unreachable
+  }
+  return { rules: Int32Array.from(planRules), checks };
+}
+
+type StaticMatch = { kind: 'always' } | { kind: 'never' } | { kind: 'names'; names: Set<string> };
+
+/** Does a rule's resources list match this tuple regardless of the name, only for some names, or never? */
+function staticResourceMatch(list: readonly GroupResources[], group: string, resource: string, subresource: string, wildcardGroup: boolean): StaticMatch {
+  const combined = subresource === '' ? resource : `${resource}/${subresource}`;
+  const names = new Set<string>();
+  for (const gr of list) {
+    if (gr.group !== group && !(wildcardGroup && gr.group === '*')) continue;
+    if (gr.resources.length === 0) return { kind: 'always' };
+    if (!gr.resources.some((res) => resourceMatches(res, resource, subresource, combined))) continue;
+    if (gr.resourceNames.length === 0) return { kind: 'always' };
+    for (const name of gr.resourceNames) names.add(name);
+  }
+  return names.size > 0 ? { kind: 'names', names } : { kind: 'never' };
 }
 
 /** A membership test specialised to the list's size. */
@@ -88,8 +191,28 @@ function membership(list: readonly string[]): (value: string) => boolean {
   };
 }
 
-function compileRule(rule: PolicyRule, wildcardGroup: boolean): Matcher {
-  // The verb and the kind of request were settled by the candidate lists.
+function allOf(checks: readonly Matcher[]): Matcher | null {
+  switch (checks.length) {
+    case 0:
+      return null;
+    case 1:
+      return checks[0];
+    case 2: {
+      const [c0, c1] = checks;
+      return function both(a) {
+        return c0(a) && c1(a);
+      };
+    }
+    default:
+      return function every(a) {
+        for (let i = 0; i < checks.length; i++) if (!checks[i](a)) return false;
+        return true;
+      };
+  }
+}
+
+/** users and userGroups: both need a user (a request that failed authentication has none). */
+function compileIdentityChecks(rule: PolicyRule): Matcher | null {
   const checks: Matcher[] = [];
   if (rule.users.length > 0) {
     const isUser = membership(rule.users);
@@ -106,6 +229,12 @@ function compileRule(rule: PolicyRule, wildcardGroup: boolean): Matcher {
       return false;
     });
   }
+  return allOf(checks);
+}
+
+/** Everything but the verb and the kind of request, which the candidate lists settle. */
+function compileFullMatcher(rule: PolicyRule, identity: Matcher | null, wildcardGroup: boolean): Matcher | null {
+  const checks: Matcher[] = identity === null ? [] : [identity];
   if (rule.namespaces.length > 0 || rule.resources.length > 0) {
     if (rule.namespaces.length > 0) {
       const isNamespace = membership(rule.namespaces);
@@ -113,29 +242,22 @@ function compileRule(rule: PolicyRule, wildcardGroup: boolean): Matcher {
         return isNamespace(a.namespace);
       });
     }
-    if (rule.resources.length > 0) checks.push(compileResources(rule.resources, wildcardGroup));
+    if (rule.resources.length > 0) {
+      const resources = rule.resources;
+      checks.push(function resourcesMatch(a) {
+        return staticResourceMatchAt(resources, a, wildcardGroup);
+      });
+    }
   } else if (rule.nonResourceURLs.length > 0) {
     checks.push(compileNonResourceURLs(rule.nonResourceURLs));
   }
-  switch (checks.length) {
-    case 0:
-      return function matchAll() {
-        return true;
-      };
-    case 1:
-      return checks[0];
-    case 2: {
-      const [c0, c1] = checks;
-      return function match2(a) {
-        return c0(a) && c1(a);
-      };
-    }
-    default:
-      return function matchAllChecks(a) {
-        for (let i = 0; i < checks.length; i++) if (!checks[i](a)) return false;
-        return true;
-      };
-  }
+  return allOf(checks);
+}
+
+/** The uncached path (past the plan bound): the rule's resources against one request. */
+function staticResourceMatchAt(list: readonly GroupResources[], a: RequestAttributes, wildcardGroup: boolean): boolean {
+  const match = staticResourceMatch(list, a.apiGroup, a.resource, a.subresource, wildcardGroup);
+  return match.kind === 'always' || (match.kind === 'names' && match.names.has(a.name));
 }
 
 function compileNonResourceURLs(specs: readonly string[]): Matcher {
@@ -145,7 +267,8 @@ function compileNonResourceURLs(specs: readonly string[]): Matcher {
     };
   }
   const exact = new Set(specs.filter((s) => !s.endsWith('*')));
-  const prefixes = specs.filter((s) => s.endsWith('*')).map((s) => s.replace(/\*+$/, ''));
+  const prefixed = specs.filter((s) => s.endsWith('*'));
+  const prefixes = prefixed.map((s) => s.replace(/\*+$/, ''));
   return function nonResourceURLsMatch(a) {
     if (exact.has(a.path)) return true;
     for (let i = 0; i < prefixes.length; i++) if (a.path.startsWith(prefixes[i])) return true;
@@ -153,71 +276,3 @@ function compileNonResourceURLs(specs: readonly string[]): Matcher {
   };
 }
 
-/** One group's resource list, reduced to lookups. */
-interface CompiledGroupResources {
-  group: string;
-  anyGroup: boolean;
-  /** No resources listed: everything in the group. */
-  anyResource: boolean;
-  names: ((value: string) => boolean) | null;
-  /** `*` present. */
-  star: boolean;
-  /** Exact `resource/subresource` entries, by resource (a literal `*\/*` lands here too). */
-  exactSubs: Map<string, Set<string>>;
-  /** Every entry as written: compared with a request that has no subresource, or whose resource holds a slash. */
-  literal: Set<string>;
-  /** Subresources from `*\/sub` entries. */
-  anyResourceSub: Set<string>;
-  /** Resources from `res/*` entries (match the resource with or without a subresource). */
-  allSubsOf: Set<string>;
-}
-
-function compileResources(list: readonly GroupResources[], wildcardGroup: boolean): Matcher {
-  const groups: CompiledGroupResources[] = list.map((gr) => ({
-    group: gr.group,
-    anyGroup: wildcardGroup && gr.group === '*',
-    anyResource: gr.resources.length === 0,
-    names: gr.resourceNames.length > 0 ? membership(gr.resourceNames) : null,
-    star: gr.resources.includes('*'),
-    exactSubs: groupBySubresource(gr.resources),
-    literal: new Set(gr.resources),
-    anyResourceSub: new Set(gr.resources.filter((r) => r.startsWith('*/')).map((r) => r.slice(2))),
-    allSubsOf: new Set(gr.resources.filter((r) => r.endsWith('/*')).map((r) => r.slice(0, -2))),
-  }));
-  return function resourcesMatch(a) {
-    for (let g = 0; g < groups.length; g++) {
-      const gr = groups[g];
-      if (gr.group !== a.apiGroup && !gr.anyGroup) continue;
-      if (gr.anyResource) return true;
-      if (gr.names !== null && !gr.names(a.name)) continue;
-      if (gr.star) return true;
-      if (a.subresource === '') {
-        if (gr.literal.has(a.resource)) return true;
-      } else {
-        if (a.resource.includes('/')) {
-          if (gr.literal.has(`${a.resource}/${a.subresource}`)) return true;
-        } else {
-          const subs = gr.exactSubs.get(a.resource);
-          if (subs !== undefined && subs.has(a.subresource)) return true;
-        }
-        if (gr.anyResourceSub.has(a.subresource)) return true;
-      }
-      if (gr.allSubsOf.has(a.resource)) return true;
-    }
-    return false;
-  };
-}
-
-/** `pods/log` → pods: {log}; the split is at the first slash, like the request's own resource/subresource. */
-function groupBySubresource(resources: readonly string[]): Map<string, Set<string>> {
-  const map = new Map<string, Set<string>>();
-  for (const r of resources) {
-    const slash = r.indexOf('/');
-    if (slash < 0) continue;
-    const resource = r.slice(0, slash);
-    let subs = map.get(resource);
-    if (subs === undefined) map.set(resource, (subs = new Set()));
-    subs.add(r.slice(slash + 1));
-  }
-  return map;
-}
