@@ -197,8 +197,11 @@ export function parseRequestURI(requestURI: string, verb: string): RequestInfo {
   if (parts.length >= 3 && pathVerb !== 'proxy') info.subresource = parts[2];
   if (parts.length >= 2) info.name = parts[1];
   if (parts.length >= 1) info.resource = parts[0];
-  if (info.name === '' && (verb === 'list' || verb === 'watch') && query !== '') {
-    info.name = nameFromFieldSelector(query);
+  // The name of a list or watch narrowed to one object. RequestInfoFactory looks for it
+  // only when the method made the verb "get" and the path named no object; a watch
+  // spelt with the deprecated /watch/ path prefix is never narrowed.
+  if (info.name === '' && pathVerb === '' && (verb === 'list' || verb === 'watch') && query !== '') {
+    info.name = nameFromListQuery(query);
   }
   return info;
 }
@@ -217,45 +220,150 @@ function safeDecodePath(path: string): string {
   }
 }
 
-/** A list or watch narrowed by `fieldSelector=metadata.name=X` is authorized (and audited) as X. */
-function nameFromFieldSelector(query: string): string {
+/**
+ * url.ParseQuery: pairs split at '&', a pair holding ';' or a bad escape is skipped,
+ * '+' is a space; the values of each key in order.
+ */
+function parseGoQuery(query: string): Map<string, string[]> {
+  const values = new Map<string, string[]>();
   for (const pair of query.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
     const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq) !== 'fieldSelector') continue;
-    let selector: string;
-    try {
-      selector = decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      return '';
-    }
-    for (const term of splitSelectorTerms(selector)) {
-      const m = /^\s*metadata\.name\s*(==|=)\s*(.*?)\s*$/.exec(term);
-      if (!m) continue;
-      const name = m[2].replace(/\\(.)/g, '$1');
-      if (name === '' || name === '.' || name === '..' || /[/%]/.test(name)) return '';
-      return name;
-    }
-    return '';
+    const key = goQueryUnescape(eq < 0 ? pair : pair.slice(0, eq));
+    const value = goQueryUnescape(eq < 0 ? '' : pair.slice(eq + 1));
+    if (key === null || value === null) continue;
+    const list = values.get(key);
+    if (list === undefined) values.set(key, [value]);
+    else list.push(value);
   }
-  return '';
+  return values;
+}
+
+/** url.QueryUnescape: %XX (two hex digits, else an error) and '+' as a space; the bytes read as UTF-8. */
+function goQueryUnescape(text: string): string | null {
+  if (!text.includes('%')) return text.replace(/\+/g, ' ');
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '%') {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return null;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === '+') {
+      bytes.push(0x20);
+    } else {
+      const cp = text.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      if (ch.length === 2) i++;
+      bytes.push(...encoder.encode(ch));
+    }
+  }
+  return new TextDecoder('utf-8').decode(new Uint8Array(bytes));
+}
+
+/**
+ * The `metadata.name` a list or watch is narrowed to, as RequestInfoFactory finds it:
+ * its query must decode as ListOptions (fieldSelector and labelSelector parse,
+ * limit and timeoutSeconds are integers; any failure and there is no name), the field
+ * selector must require `metadata.name` to equal one value, and that value must be a
+ * valid path segment name. Only the first fieldSelector parameter counts.
+ */
+function nameFromListQuery(query: string): string {
+  const params = parseGoQuery(query);
+  for (const intParam of ['limit', 'timeoutSeconds']) {
+    const v = params.get(intParam);
+    if (v !== undefined && !isGoInt64(v[0])) return '';
+  }
+  const selector = params.get('fieldSelector')?.[0];
+  if (selector === undefined) return '';
+  const name = exactMatchFromFieldSelector(selector, 'metadata.name');
+  if (name === null || name === '.' || name === '..' || /[/%]/.test(name)) return '';
+  return name;
+}
+
+/** strconv.ParseInt(s, 10, 64). */
+function isGoInt64(text: string): boolean {
+  const m = /^([+-]?)([0-9]+)$/.exec(text);
+  if (!m) return false;
+  const digits = BigInt(m[2]);
+  return m[1] === '-' ? digits <= 9223372036854775808n : digits <= 9223372036854775807n;
+}
+
+/**
+ * fields.ParseSelector followed by RequiresExactMatch(field): terms split at unescaped
+ * commas and *sorted*; each term is `lhs op rhs` with the first of "!=", "==", "=" found
+ * scanning left to right (no trimming of spaces); a value may escape only '\\', ',' and
+ * '=' and may hold none of them unescaped. Any bad term makes the whole selector
+ * invalid (null). The answer is the value of the first `field=value` or
+ * `field==value` term in sorted order.
+ */
+function exactMatchFromFieldSelector(selector: string, field: string): string | null {
+  const terms = splitSelectorTerms(selector).sort(compareCodePoints);
+  let found: string | null = null;
+  for (const term of terms) {
+    if (term === '') continue;
+    const split = splitSelectorTerm(term);
+    if (split === null) return null;
+    const value = unescapeSelectorValue(split.rhs);
+    if (value === null) return null;
+    if (found === null && split.op !== '!=' && split.lhs === field) found = value;
+  }
+  return found;
 }
 
 function splitSelectorTerms(selector: string): string[] {
+  if (selector === '') return [];
   const terms: string[] = [];
-  let current = '';
+  let start = 0;
+  let inSlash = false;
   for (let i = 0; i < selector.length; i++) {
     const c = selector[i];
-    if (c === '\\' && i + 1 < selector.length) {
-      current += c + selector[++i];
-    } else if (c === ',') {
-      terms.push(current);
-      current = '';
-    } else {
-      current += c;
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(selector.slice(start, i));
+      start = i + 1;
     }
   }
-  terms.push(current);
+  terms.push(selector.slice(start));
   return terms;
+}
+
+function splitSelectorTerm(term: string): { lhs: string; op: string; rhs: string } | null {
+  for (let i = 0; i < term.length; i++) {
+    for (const op of ['!=', '==', '=']) {
+      if (term.startsWith(op, i)) return { lhs: term.slice(0, i), op, rhs: term.slice(i + op.length) };
+    }
+  }
+  return null;
+}
+
+function unescapeSelectorValue(value: string): string | null {
+  let out = '';
+  let inSlash = false;
+  for (const c of value) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=') return null;
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=') return null;
+    else out += c;
+  }
+  return inSlash ? null : out;
+}
+
+/** Go's string order (UTF-8 bytes, the same as code point order). */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }
 
 /**
@@ -272,26 +380,37 @@ function splitSelectorTerms(selector: string): string[] {
  *   objectRef is used only when the event has no requestURI.
  */
 export function attributesFromEvent(event: AuditEvent): RequestAttributes {
-  const username = event.user?.username ?? '';
-  const groups = event.user?.groups ?? [];
-  const user = username === '' && groups.length === 0 ? null : username;
-  const verb = event.verb ?? '';
+  // Events come from files: a field of the wrong type (never written by kube-apiserver)
+  // reads as absent rather than flowing on as a non-string.
+  const user = isObject(event.user) ? event.user : {};
+  const username = stringOr(user.username);
+  const groups = Array.isArray(user.groups) ? user.groups.filter((g): g is string => typeof g === 'string') : [];
+  const attributedUser = username === '' && groups.length === 0 ? null : username;
+  const verb = stringOr(event.verb);
   if (typeof event.requestURI === 'string' && event.requestURI !== '') {
     const info = parseRequestURI(event.requestURI, verb);
-    return { user, groups: user === null ? [] : groups, verb, ...info };
+    return { user: attributedUser, groups: attributedUser === null ? [] : groups, verb, ...info };
   }
-  const ref = event.objectRef;
+  const ref = isObject(event.objectRef) ? event.objectRef : undefined;
   return {
-    user,
-    groups: user === null ? [] : groups,
+    user: attributedUser,
+    groups: attributedUser === null ? [] : groups,
     verb,
-    resourceRequest: ref !== undefined && ref !== null,
-    apiGroup: ref?.apiGroup ?? '',
-    apiVersion: ref?.apiVersion ?? '',
-    resource: ref?.resource ?? '',
-    subresource: ref?.subresource ?? '',
-    namespace: ref?.namespace ?? '',
-    name: ref?.name ?? '',
+    resourceRequest: ref !== undefined,
+    apiGroup: stringOr(ref?.apiGroup),
+    apiVersion: stringOr(ref?.apiVersion),
+    resource: stringOr(ref?.resource),
+    subresource: stringOr(ref?.subresource),
+    namespace: stringOr(ref?.namespace),
+    name: stringOr(ref?.name),
     path: '',
   };
+}
+
+function isObject<T>(value: T | null | undefined): value is T {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function stringOr(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

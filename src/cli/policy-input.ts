@@ -7,8 +7,9 @@ import { describeFsError, formatBytes, MAX_POLICY_BYTES } from './files.js';
 export async function readPolicyBytes(file: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file === '-' ? '/dev/stdin' : file);
+    bytes = file === '-' ? await readStdin(MAX_POLICY_BYTES) : await readFile(file);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${file}: cannot read policy file: ${describeFsError(err)}`);
   }
   if (bytes.length > MAX_POLICY_BYTES) {
@@ -48,4 +49,20 @@ export async function loadPolicyForUse(ctx: CliContext, file: string, kubernetes
   }
   reportIssues(ctx, file, result.warnings, 'warning');
   return result;
+}
+
+/**
+ * Standard input as a stream: /dev/stdin cannot be opened when stdin is a socket
+ * (as under a process supervisor or child_process.spawn). Stops reading past the cap.
+ */
+async function readStdin(maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    total += buf.length;
+    if (total > maxBytes) throw new UsageError(`-: standard input is larger than ${formatBytes(maxBytes)}: too large for a policy`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
 }

@@ -153,7 +153,7 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
   }
   if (!Array.isArray(docs) || docs.length === 0 || docs[0].contents === null) {
     if (Array.isArray(docs) && docs.length > 0 && docs[0].errors.length > 0) {
-      return fail('syntax', describeYamlError(docs[0].errors[0]), docs[0].errors[0].pos[0]);
+      return fail(readErrorCode(docs[0].errors[0]), describeYamlError(docs[0].errors[0]), docs[0].errors[0].pos[0]);
     }
     return fail('empty', 'the document is empty', 0);
   }
@@ -161,7 +161,7 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
   const doc = docs[0];
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    return fail('syntax', describeYamlError(first), first.pos[0]);
+    return fail(readErrorCode(first), describeYamlError(first), first.pos[0]);
   }
 
   let nodes = 0;
@@ -204,7 +204,7 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
           continue;
         }
         if (key === MERGE_KEY && isPlainMergeKey(keyNode)) {
-          mergeInto(map, pair.value, path, depth);
+          mergeInto(map, pair.value, path, depth, positionAt(keyOffset));
           continue;
         }
         const value = pair.value === null ? nullScalar(positionAt(keyOffset)) : convert(pair.value, joinPath(path, key), depth + 1);
@@ -222,8 +222,13 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
     return nullScalar(positionAt(offsetOf(node)));
   };
 
-  /** `<<: *base` or `<<: [*a, *b]`: go-yaml v2 applies the merged mappings where the key stands. */
-  const mergeInto = (target: KMap, value: unknown, path: string, depth: number) => {
+  /**
+   * `<<: *base` or `<<: [*a, *b]`: go-yaml v2 applies the merged mappings where the key
+   * stands, the last of a list first, each overwriting keys already set. Its strict mode
+   * (which kube-apiserver's strict decoder uses) calls every such overwrite a duplicate
+   * key (decode.go setMapIndex), so they are reported as duplicates here too.
+   */
+  const mergeInto = (target: KMap, value: unknown, path: string, depth: number, mergePos: SourcePos) => {
     const sources = isSeq(value) ? [...value.items].reverse() : [value];
     for (const source of sources) {
       const merged = convert(source, path, depth + 1);
@@ -232,6 +237,10 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
         return;
       }
       for (const [key, entry] of merged.entries) {
+        const previous = target.entries.get(key);
+        if (previous !== undefined) {
+          result.duplicates.push({ key, pos: mergePos, firstPos: previous.keyPos, parentPath: path });
+        }
         target.entries.delete(key);
         target.entries.set(key, entry);
       }
@@ -298,7 +307,17 @@ export function joinPath(parent: string, key: string): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/**
+ * The parser recurses per level of nesting and reports running out of stack as
+ * RESOURCE_EXHAUSTION: that is a document too deep for kubetrail (go-yaml reads up to
+ * 10000 levels), not a syntax error.
+ */
+function readErrorCode(error: YAMLError): ReadErrorCode {
+  return error.code === 'RESOURCE_EXHAUSTION' ? 'too-deep' : 'syntax';
+}
+
 function describeYamlError(error: YAMLError): string {
+  if (error.code === 'RESOURCE_EXHAUSTION') return 'the document is nested too deeply to read';
   // yaml's messages end with a source excerpt when prettyErrors is on; it is off here.
   const message = error.message.replace(/\s+at line \d+, column \d+.*$/s, '');
   switch (error.code) {

@@ -174,13 +174,15 @@ export function decodePolicy(root: KMap, options: DecodeOptions = {}): DecodeRes
           out[name] = readString(value, path);
           break;
         case 'int':
-          if (value.kind === 'scalar' && value.type === 'int') out[name] = value.value;
+          // YAMLToJSON writes an integral float (1.0, 1e3) as a JSON integer, which an int64 takes.
+          if (value.kind === 'scalar' && (value.type === 'int' || (value.type === 'float' && Number.isInteger(value.value) && Math.abs(value.value as number) < 2 ** 63))) out[name] = value.value;
           else typeError(path, value, 'an integer');
           break;
         case 'time': {
+          // metav1.Time.UnmarshalJSON: time.Parse(time.RFC3339, s); "" fails too.
           const text = readString(value, path);
-          if (text !== undefined && text !== '' && Number.isNaN(Date.parse(text))) {
-            typeErrors.push(issueAt('type', path, `must be an RFC 3339 time, got "${text}"`, value.pos));
+          if (text !== undefined && !isGoRFC3339(text)) {
+            typeErrors.push(issueAt('type', path, `must be an RFC 3339 time such as 2024-01-02T15:04:05Z, got "${text}"`, value.pos));
           }
           out[name] = text;
           break;
@@ -213,6 +215,21 @@ export function decodePolicy(root: KMap, options: DecodeOptions = {}): DecodeRes
   policy.omitManagedFields = readBool(get('omitManagedFields'), 'omitManagedFields') ?? false;
   positions.set('', root.pos);
   return { policy, positions, typeErrors, unknownFields };
+}
+
+/**
+ * What Go's time.Parse(time.RFC3339, s) accepts: four-digit year, two-digit month, day,
+ * minute and second, a one- or two-digit hour, an optional fraction (after '.' or ','),
+ * then Z or ±hh:mm; each in range (a day within its month; offsets up to 24:60).
+ */
+function isGoRFC3339(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(text);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return false;
+  return m[7] === undefined || (Number(m[7]) <= 24 && Number(m[8]) <= 60);
 }
 
 function isNull(node: KNode): boolean {

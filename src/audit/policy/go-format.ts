@@ -16,6 +16,9 @@ const GO_ESCAPES: Record<string, string> = {
   '"': '\\"',
 };
 
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+
 /** strconv.Quote: printable runes stay as they are, others become escapes. */
 export function goQuote(s: string): string {
   let out = '"';
@@ -25,9 +28,11 @@ export function goQuote(s: string): string {
       out += escaped;
       continue;
     }
-    const cp = ch.codePointAt(0)!;
+    let cp = ch.codePointAt(0)!;
     if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if ((cp >= 0x80 && cp < 0xa0) || cp === 0xad || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) {
+    else if (!GO_PRINTABLE.test(ch)) {
+      // A lone surrogate is no valid rune: Go would show U+FFFD.
+      if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
       out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }

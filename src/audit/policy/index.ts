@@ -27,3 +27,7 @@ export {
   policyFeatures,
 } from './version.js';
 export type { KubernetesVersion, PolicyFeatures } from './version.js';
+export { lintPolicy, lintPolicySource, LINT_RULES, cisSummary, toSarif } from './lint/index.js';
+export type { LintFinding, LintOptions, LintSeverity, LintRuleId, LintRuleInfo, CisCheck, CisControl } from './lint/index.js';
+export { PRESET_NAMES, PRESET_DESCRIPTIONS, ACCEPTED_FINDINGS, isPresetName, presetPolicyText } from './presets/index.js';
+export type { PresetName } from './presets/index.js';

@@ -10,7 +10,7 @@
  * kube-apiserver silently drops, are errors too, because a misspelt field silently
  * changes what gets logged.
  */
-import { readKubeYAML, type KMap, type SourcePos } from '../kyaml/index.js';
+import { readKubeYAML, type KEntry, type KMap, type SourcePos } from '../kyaml/index.js';
 import { AUDIT_API_VERSION, type Policy } from '../types.js';
 import { decodePolicy } from './decode.js';
 import { issueAt, type PolicyIssue } from './issues.js';
@@ -54,6 +54,13 @@ export function loadPolicy(text: string | Uint8Array, options: LoadOptions = {})
     positions,
   });
 
+  // kube-apiserver's decoder reads a file whose first non-space character is '{' as
+  // JSON, with no fallback to YAML (recognizer.go, json.go RecognizesData).
+  const json = startsLikeJSON(text);
+  if (json !== null) {
+    const problem = jsonSyntaxProblem(json);
+    if (problem !== null) return refuse([problem]);
+  }
   const read = readKubeYAML(text);
   if (read.errors.length > 0 || read.root === null) {
     return refuse(read.errors.map((e) => issueAt(e.code === 'empty' ? 'not-a-policy' : 'syntax', '', readErrorMessage(e.code, e.message), e.pos)));
@@ -64,14 +71,15 @@ export function loadPolicy(text: string | Uint8Array, options: LoadOptions = {})
     return refuse([issueAt('not-a-policy', '', `expected a Policy object (apiVersion: ${AUDIT_API_VERSION}, kind: Policy, rules: [...]), found ${what}`, root.pos)]);
   }
 
-  const typeMeta = checkTypeMeta(root, features.betaVersionsServed, version, warnings);
-  if (typeMeta.length > 0) return refuse(typeMeta);
+  const typeMeta = checkTypeMeta(root, features.betaVersionsServed, version, warnings, json !== null);
+  if (typeMeta.refused.length > 0) return refuse(typeMeta.refused);
 
   const decoded = decodePolicy(root, { withoutFields: features.omitManagedFields ? undefined : new Set(['omitManagedFields']) });
   if (decoded.typeErrors.length > 0) return refuse(decoded.typeErrors, decoded.positions);
 
   // Strict-decoding findings, in the order they stand in the file.
   const strictIssues: PolicyIssue[] = [
+    ...typeMeta.strict,
     ...decoded.unknownFields.map((issue) => ({
       ...issue,
       message: `${issue.message}: kube-apiserver ${features.strictDecodingWithFallback ? 'falls back to lenient decoding and drops it' : 'drops it without a warning'}`,
@@ -96,7 +104,7 @@ export function loadPolicy(text: string | Uint8Array, options: LoadOptions = {})
       if (p === '') return root.pos;
     }
   };
-  const validation = validatePolicy(policy, { wildcardGroup: features.wildcardGroup });
+  const validation = validatePolicy(policy, { wildcardGroup: features.wildcardGroup, jsonFieldErrorValues: features.jsonFieldErrorValues });
   const validationIssues = validation.map((e) =>
     issueAt(e.type === 'Required' ? 'required' : e.type === 'NotSupported' ? 'not-supported' : 'invalid', e.field, e.message, positionOf(e.positionPath)),
   );
@@ -138,62 +146,156 @@ function readErrorMessage(code: string, message: string): string {
 }
 
 /**
- * apiVersion and kind, read first as kube-apiserver's decoder does: without both it
- * cannot tell what the document is, and a document of another kind is refused whole.
+ * apiVersion and kind, read first as kube-apiserver's decoder does
+ * (k8s.io/apimachinery runtime/serializer/json: SimpleMetaFactory.Interpret, then
+ * gvkWithDefaults against the internal Policy it decodes into):
+ *
+ * - both are read with encoding/json, which matches keys case-insensitively, from the
+ *   JSON that sigs.k8s.io/yaml writes with its keys sorted; so among `kind`, `Kind`,
+ *   `KIND`... the one sorting last wins, and a non-string value under any of them is
+ *   fatal;
+ * - a missing kind is taken from the target type: `apiVersion: audit.k8s.io/v1`
+ *   alone loads as a Policy (a strict finding here, since nothing else reads it so);
+ * - a missing apiVersion decodes as the internal version, which LoadPolicyFromBytes
+ *   then refuses ("unknown group version field");
+ * - a registered kind other than Policy (an Event) cannot convert to a Policy, and an
+ *   unregistered one is unknown: both refused.
  */
-function checkTypeMeta(root: KMap, betaVersionsServed: boolean, version: KubernetesVersion, warnings: PolicyIssue[]): PolicyIssue[] {
-  const apiVersionNode = root.entries.get('apiVersion')?.value;
-  const kindNode = root.entries.get('kind')?.value;
-  const apiVersion = apiVersionNode?.kind === 'scalar' && apiVersionNode.type === 'str' ? (apiVersionNode.value as string) : undefined;
-  const kind = kindNode?.kind === 'scalar' && kindNode.type === 'str' ? (kindNode.value as string) : undefined;
+function checkTypeMeta(root: KMap, betaVersionsServed: boolean, version: KubernetesVersion, warnings: PolicyIssue[], json: boolean): { refused: PolicyIssue[]; strict: PolicyIssue[] } {
+  const apiVersionEntry = typeMetaEntry(root, 'apiVersion', json);
+  const kindEntry = typeMetaEntry(root, 'kind', json);
   const issues: PolicyIssue[] = [];
-  if (apiVersionNode !== undefined && apiVersionNode.kind === 'scalar' && apiVersionNode.type !== 'str' && apiVersionNode.type !== 'null') {
-    issues.push(issueAt('type', 'apiVersion', `must be a string, got ${apiVersionNode.source}`, apiVersionNode.pos));
+  for (const [name, entries] of [['apiVersion', apiVersionEntry.all], ['kind', kindEntry.all]] as const) {
+    for (const entry of entries) {
+      const node = entry.value;
+      if (node.kind === 'scalar' && (node.type === 'str' || node.type === 'null')) continue;
+      const got = node.kind === 'scalar' ? node.source : node.kind === 'seq' ? 'a list' : 'an object';
+      issues.push(issueAt('type', entry.key === name ? name : entry.key, `must be a string, got ${got}`, node.pos));
+    }
   }
-  if (kindNode !== undefined && kindNode.kind === 'scalar' && kindNode.type !== 'str' && kindNode.type !== 'null') {
-    issues.push(issueAt('type', 'kind', `must be a string, got ${kindNode.source}`, kindNode.pos));
-  }
-  if (issues.length > 0) return issues;
+  if (issues.length > 0) return { refused: issues, strict: [] };
+  const stringOf = (entry: KEntry | undefined): string => (entry !== undefined && entry.value.kind === 'scalar' && entry.value.type === 'str' ? (entry.value.value as string) : '');
+  const apiVersion = stringOf(apiVersionEntry.winner);
+  const kind = stringOf(kindEntry.winner);
 
-  const looksLikeBareRules = root.entries.has('rules') && apiVersion === undefined && kind === undefined;
-  if (kind === undefined || kind === '') {
-    issues.push(
-      issueAt(
-        'kind',
-        'kind',
-        `kind is missing: kube-apiserver refuses a policy without "kind: Policy"${looksLikeBareRules ? ' (this looks like a bare rules list, as some tools write; add apiVersion: audit.k8s.io/v1 and kind: Policy)' : ''}`,
-        root.pos,
-      ),
-    );
-  }
-  if (apiVersion === undefined || apiVersion === '') {
-    issues.push(issueAt('api-version', 'apiVersion', `apiVersion is missing: kube-apiserver refuses a policy without "apiVersion: ${AUDIT_API_VERSION}"`, root.pos));
-  }
-  if (issues.length > 0) return issues;
-
-  const [group, ver] = apiVersion!.includes('/') ? apiVersion!.split('/', 2) : ['', apiVersion!];
-  const apiVersionPos = apiVersionNode!.pos;
-  if (group === AUDIT_GROUP && REMOVED_VERSIONS.has(ver)) {
-    if (betaVersionsServed) {
-      warnings.push(issueAt('version', 'apiVersion', `${apiVersion} is deprecated and was removed in Kubernetes 1.24; use ${AUDIT_API_VERSION} (the fields are the same)`, apiVersionPos));
-    } else {
-      return [
+  if (apiVersion === '') {
+    const looksLikeBareRules = root.entries.has('rules') && kind === '';
+    return {
+      refused: [
         issueAt(
           'api-version',
           'apiVersion',
-          `${apiVersion} was removed in Kubernetes 1.24 (this check follows ${formatVersion(version)}); use ${AUDIT_API_VERSION}, the fields are the same`,
-          apiVersionPos,
+          `apiVersion is missing: kube-apiserver refuses a policy without "apiVersion: ${AUDIT_API_VERSION}"${looksLikeBareRules ? ` (this looks like a bare rules list, as some tools write; add apiVersion: ${AUDIT_API_VERSION} and kind: Policy)` : ''}`,
+          root.pos,
         ),
-      ];
+      ],
+      strict: [],
+    };
+  }
+
+  const apiVersionPos = apiVersionEntry.winner!.value.pos;
+  const gv = parseGroupVersion(apiVersion);
+  if (gv === null) {
+    return { refused: [issueAt('api-version', 'apiVersion', `${JSON.stringify(apiVersion)} is not a valid apiVersion (GROUP/VERSION): kube-apiserver loads only apiVersion: ${AUDIT_API_VERSION}, kind: Policy`, apiVersionPos)], strict: [] };
+  }
+  if (gv.group === AUDIT_GROUP && REMOVED_VERSIONS.has(gv.version)) {
+    if (betaVersionsServed) {
+      warnings.push(issueAt('version', 'apiVersion', `${apiVersion} is deprecated and was removed in Kubernetes 1.24; use ${AUDIT_API_VERSION} (the fields are the same)`, apiVersionPos));
+    } else {
+      return {
+        refused: [
+          issueAt(
+            'api-version',
+            'apiVersion',
+            `${apiVersion} was removed in Kubernetes 1.24 (this check follows ${formatVersion(version)}); use ${AUDIT_API_VERSION}, the fields are the same`,
+            apiVersionPos,
+          ),
+        ],
+        strict: [],
+      };
     }
   } else if (apiVersion !== AUDIT_API_VERSION) {
-    const what = group === AUDIT_GROUP ? `${apiVersion} is not a version of the audit API` : `a ${kind} of ${apiVersion} is not an audit policy`;
-    return [issueAt('api-version', 'apiVersion', `${what}: kube-apiserver loads only apiVersion: ${AUDIT_API_VERSION}, kind: Policy`, apiVersionPos)];
+    const what = gv.group === AUDIT_GROUP ? `${apiVersion} is not a version of the audit API` : `a ${kind === '' ? 'document' : kind} of ${apiVersion} is not an audit policy`;
+    return { refused: [issueAt('api-version', 'apiVersion', `${what}: kube-apiserver loads only apiVersion: ${AUDIT_API_VERSION}, kind: Policy`, apiVersionPos)], strict: [] };
+  }
+  if (kind === '') {
+    return {
+      refused: [],
+      strict: [issueAt('kind', 'kind', 'kind is missing: kube-apiserver takes it as Policy from the type it decodes into, but write "kind: Policy" for every other reader', kindEntry.winner?.keyPos ?? root.pos)],
+    };
   }
   if (kind !== 'Policy') {
-    return [issueAt('kind', 'kind', `kind "${kind}" is not a Policy: kube-apiserver loads only kind: Policy from ${AUDIT_API_VERSION}`, kindNode!.pos)];
+    return { refused: [issueAt('kind', 'kind', `kind "${kind}" is not a Policy: kube-apiserver loads only kind: Policy from ${AUDIT_API_VERSION}`, kindEntry.winner!.value.pos)], strict: [] };
   }
-  return [];
+  return { refused: [], strict: [] };
+}
+
+/**
+ * The entries encoding/json would assign to a struct field named `name`: every key
+ * equal to it under Go's case folding, in the order the decoder meets them (sorted,
+ * for the JSON sigs.k8s.io/yaml writes from YAML; as written, for JSON input); the
+ * last one wins.
+ */
+function typeMetaEntry(root: KMap, name: string, json: boolean): { all: KEntry[]; winner: KEntry | undefined } {
+  const folded = goFoldName(name);
+  const all = [...root.entries.values()].filter((e) => goFoldName(e.key) === folded);
+  if (!json) all.sort((a, b) => compareUTF8(a.key, b.key));
+  return { all, winner: all[all.length - 1] };
+}
+
+/** Go's unicode.IsSpace. */
+const GO_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/**
+ * The text when kube-apiserver would read it as JSON (utilyaml.IsJSONBuffer: '{' after
+ * Unicode spaces; a byte-order mark is no space, so such a file goes to YAML), else null.
+ */
+function startsLikeJSON(input: string | Uint8Array): string | null {
+  const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { ignoreBOM: true }).decode(input);
+  let i = 0;
+  while (i < text.length && GO_SPACE.test(text[i])) i++;
+  return text[i] === '{' ? text : null;
+}
+
+/** A syntax error of JSON input, placed at the offset JSON.parse names (else the end). */
+function jsonSyntaxProblem(text: string): PolicyIssue | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    const offset = Math.min(at ? Number(at[1]) : text.length, text.length);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+    const detail = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+    return issueAt('syntax', '', `not valid JSON: ${detail} (kube-apiserver reads a file that starts with "{" as JSON, not YAML)`, { offset, line, column });
+  }
+}
+
+/** encoding/json's foldName: ASCII upper case; K (U+212A) and ſ (U+017F) fold to K and S. */
+function goFoldName(key: string): string {
+  return key.replace(/[a-z\u212a\u017f]/g, (c) => (c === '\u212a' ? 'K' : c === '\u017f' ? 'S' : c.toUpperCase()));
+}
+
+/** Go's string order (UTF-8 bytes, the same as code point order), which json.Marshal sorts map keys by. */
+function compareUTF8(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** schema.ParseGroupVersion: "" is empty, "v1" a version alone, "g/v" both; more slashes are an error. */
+function parseGroupVersion(text: string): { group: string; version: string } | null {
+  const parts = text.split('/');
+  if (parts.length === 1) return { group: '', version: text };
+  if (parts.length === 2) return { group: parts[0], version: parts[1] };
+  return null;
 }
 
 const EXACT_MATCH_FIELDS = ['users', 'userGroups', 'verbs', 'namespaces'] as const;

@@ -7,7 +7,7 @@
  * field.ErrorList.ToAggregate does.
  */
 import { LEVELS, STAGES, type GroupResources, type Policy, type PolicyRule } from '../types.js';
-import { goJSONStrings, goQuote } from './go-format.js';
+import { goJSONString, goJSONStrings, goQuote } from './go-format.js';
 
 export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported';
 
@@ -23,28 +23,45 @@ export interface FieldError {
 export interface ValidateOptions {
   /** Accept `group: "*"` (Kubernetes 1.36+). Default true. */
   wildcardGroup?: boolean;
+  /** Show non-string bad values as JSON (Kubernetes 1.34+) rather than Go's %#v. Default true. */
+  jsonFieldErrorValues?: boolean;
 }
+
+/**
+ * How field.Error shows a bad value that is not a plain `string`: a level (the named
+ * type audit.Level) or a []string. Since apimachinery 1.34 ErrorBody json.Marshals
+ * them (`"a\u003cb"`, `["x"]`); before, it printed them with %#v (`"a<b"`,
+ * `[]string{"x"}`). A plain string is %q in every release.
+ */
+interface ValueFormat {
+  level(value: string): string;
+  list(values: readonly string[]): string;
+}
+
+const JSON_VALUES: ValueFormat = { level: goJSONString, list: goJSONStrings };
+const GO_SYNTAX_VALUES: ValueFormat = { level: goQuote, list: (values) => `[]string{${values.map(goQuote).join(', ')}}` };
 
 const STAGE_LIST = STAGES.join(',');
 
 export function validatePolicy(policy: Policy, options: ValidateOptions = {}): FieldError[] {
   const errors: FieldError[] = [];
+  const format = (options.jsonFieldErrorValues ?? true) ? JSON_VALUES : GO_SYNTAX_VALUES;
   validateOmitStages(policy.omitStages, 'omitStages', errors);
-  policy.rules.forEach((rule, i) => validateRule(rule, `rules[${i}]`, errors, options.wildcardGroup ?? true));
+  policy.rules.forEach((rule, i) => validateRule(rule, `rules[${i}]`, errors, options.wildcardGroup ?? true, format));
   return dedupeLikeToAggregate(errors);
 }
 
-function validateRule(rule: PolicyRule, path: string, errors: FieldError[], wildcardGroup: boolean): void {
-  validateLevel(rule.level, `${path}.level`, path, errors);
+function validateRule(rule: PolicyRule, path: string, errors: FieldError[], wildcardGroup: boolean, format: ValueFormat): void {
+  validateLevel(rule.level, `${path}.level`, path, errors, format);
   validateNonResourceURLs(rule.nonResourceURLs, `${path}.nonResourceURLs`, errors);
-  validateResources(rule.resources, `${path}.resources`, errors, wildcardGroup);
+  validateResources(rule.resources, `${path}.resources`, errors, wildcardGroup, format);
   validateOmitStages(rule.omitStages, `${path}.omitStages`, errors);
   if (rule.nonResourceURLs.length > 0 && (rule.resources.length > 0 || rule.namespaces.length > 0)) {
-    errors.push(invalid(`${path}.nonResourceURLs`, goJSONStrings(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
+    errors.push(invalid(`${path}.nonResourceURLs`, format.list(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
   }
 }
 
-function validateLevel(level: string, field: string, rulePath: string, errors: FieldError[]): void {
+function validateLevel(level: string, field: string, rulePath: string, errors: FieldError[], format: ValueFormat): void {
   if ((LEVELS as readonly string[]).includes(level)) return;
   if (level === '') {
     // Missing: point at the rule itself.
@@ -54,7 +71,8 @@ function validateLevel(level: string, field: string, rulePath: string, errors: F
   errors.push({
     type: 'NotSupported',
     field,
-    message: `Unsupported value: ${goQuote(level)}: supported values: ${LEVELS.map((l) => goQuote(l)).join(', ')}`,
+    // The bad value is an audit.Level, not a string: see ValueFormat.
+    message: `Unsupported value: ${format.level(level)}: supported values: ${LEVELS.map((l) => goQuote(l)).join(', ')}`,
     positionPath: field,
   });
 }
@@ -70,7 +88,7 @@ function validateNonResourceURLs(urls: readonly string[], path: string, errors: 
   });
 }
 
-function validateResources(list: readonly GroupResources[], path: string, errors: FieldError[], wildcardGroup: boolean): void {
+function validateResources(list: readonly GroupResources[], path: string, errors: FieldError[], wildcardGroup: boolean, format: ValueFormat): void {
   list.forEach((gr, i) => {
     // The empty string is the core group; "*" is any group from 1.36.
     if (gr.group !== '' && !(wildcardGroup && gr.group === '*')) {
@@ -81,7 +99,7 @@ function validateResources(list: readonly GroupResources[], path: string, errors
     }
     if (gr.resourceNames.length > 0 && gr.resources.length === 0) {
       errors.push({
-        ...invalid(`${path}.resourceNames`, goJSONStrings(gr.resourceNames), 'using resourceNames requires at least one resource'),
+        ...invalid(`${path}.resourceNames`, format.list(gr.resourceNames), 'using resourceNames requires at least one resource'),
         positionPath: `${path}[${i}].resourceNames`,
       });
     }

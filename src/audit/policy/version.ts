@@ -23,6 +23,12 @@ export interface PolicyFeatures {
   betaVersionsServed: boolean;
   /** `omitManagedFields` exists on Policy and PolicyRule (1.23). */
   omitManagedFields: boolean;
+  /**
+   * Validation messages show a non-string bad value (a level, a list) as JSON (1.34:
+   * apimachinery's field.Error.ErrorBody switched to json.Marshal); before, as Go's
+   * %#v (`[]string{"x"}`).
+   */
+  jsonFieldErrorValues: boolean;
 }
 
 export class KubernetesVersionError extends Error {
@@ -68,5 +74,6 @@ export function policyFeatures(version: KubernetesVersion = LATEST_KUBERNETES_VE
     strictDecodingWithFallback: atLeast(version, 26),
     betaVersionsServed: !atLeast(version, 24),
     omitManagedFields: atLeast(version, 23),
+    jsonFieldErrorValues: atLeast(version, 34),
   };
 }
