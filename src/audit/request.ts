@@ -4,6 +4,7 @@
  * them: the JSON shape of the command contract, and a recorded audit Event.
  */
 import type { AuditEvent } from './types.js';
+import { compareGoStrings } from './go-format.js';
 
 export interface RequestAttributes {
   /** The authenticated user's name; null when no user is attached (failed authentication). */
@@ -300,7 +301,7 @@ function isGoInt64(text: string): boolean {
  * `field==value` term in sorted order.
  */
 function exactMatchFromFieldSelector(selector: string, field: string): string | null {
-  const terms = splitSelectorTerms(selector).sort(compareCodePoints);
+  const terms = splitSelectorTerms(selector).sort(compareGoStrings);
   let found: string | null = null;
   for (const term of terms) {
     if (term === '') continue;
@@ -355,16 +356,6 @@ function unescapeSelectorValue(value: string): string | null {
   return inSlash ? null : out;
 }
 
-/** Go's string order (UTF-8 bytes, the same as code point order). */
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
 
 /**
  * The attributes kube-apiserver evaluated its policy with, recovered from a recorded

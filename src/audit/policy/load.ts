@@ -16,6 +16,7 @@ import { decodePolicy } from './decode.js';
 import { issueAt, type PolicyIssue } from './issues.js';
 import { validatePolicy } from './validate.js';
 import { formatVersion, LATEST_KUBERNETES_VERSION, policyFeatures, type KubernetesVersion } from './version.js';
+import { compareGoStrings } from '../go-format.js';
 
 export interface LoadOptions {
   /** Unknown and repeated fields are errors (default) or warnings. */
@@ -239,7 +240,7 @@ function checkTypeMeta(root: KMap, betaVersionsServed: boolean, version: Kuberne
 function typeMetaEntry(root: KMap, name: string, json: boolean): { all: KEntry[]; winner: KEntry | undefined } {
   const folded = goFoldName(name);
   const all = [...root.entries.values()].filter((e) => goFoldName(e.key) === folded);
-  if (!json) all.sort((a, b) => compareUTF8(a.key, b.key));
+  if (!json) all.sort((a, b) => compareGoStrings(a.key, b.key));
   return { all, winner: all[all.length - 1] };
 }
 
@@ -279,16 +280,6 @@ function goFoldName(key: string): string {
   return key.replace(/[a-z\u212a\u017f]/g, (c) => (c === '\u212a' ? 'K' : c === '\u017f' ? 'S' : c.toUpperCase()));
 }
 
-/** Go's string order (UTF-8 bytes, the same as code point order), which json.Marshal sorts map keys by. */
-function compareUTF8(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
 
 /** schema.ParseGroupVersion: "" is empty, "v1" a version alone, "g/v" both; more slashes are an error. */
 function parseGroupVersion(text: string): { group: string; version: string } | null {

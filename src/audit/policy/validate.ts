@@ -7,7 +7,7 @@
  * field.ErrorList.ToAggregate does.
  */
 import { LEVELS, STAGES, type GroupResources, type Policy, type PolicyRule } from '../types.js';
-import { goJSONString, goJSONStrings, goQuote } from './go-format.js';
+import { goJSONString, goJSONStrings, goQuote } from '../go-format.js';
 
 export type FieldErrorType = 'Required' | 'Invalid' | 'NotSupported';
 

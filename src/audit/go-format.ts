@@ -53,3 +53,14 @@ export function goJSONString(s: string): string {
 export function goJSONStrings(list: readonly string[] | null): string {
   return list === null ? 'null' : `[${list.map(goJSONString).join(',')}]`;
 }
+
+/** Go's string order (UTF-8 bytes, which is code point order): how sort.Strings and json.Marshal's map keys order. */
+export function compareGoStrings(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
