@@ -90,7 +90,7 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Deepest nesting accepted (a policy needs five levels). Default 1000. */
   maxDepth?: number;
-  /** Most nodes after alias expansion (a guard against alias bombs). Default 1,000,000. */
+  /** Most values produced by expanding aliases (a guard against alias bombs); the document's own values are bounded by its size. Default 1,000,000. */
   maxNodes?: number;
 }
 
@@ -164,15 +164,17 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
     return fail(readErrorCode(first), describeYamlError(first), first.pos[0]);
   }
 
-  let nodes = 0;
+  // Values produced through aliases, and how many aliases are being expanded right now.
+  let expanded = 0;
+  let aliasDepth = 0;
   let fatal: ReadError | null = null;
   const setFatal = (code: ReadErrorCode, message: string, offset: number) => {
     if (fatal === null) fatal = { code, message, pos: positionAt(offset) };
   };
 
   const convert = (node: unknown, path: string, depth: number): KNode => {
-    if (++nodes > maxNodes) {
-      setFatal('too-many-nodes', `more than ${maxNodes} values after expanding aliases`, offsetOf(node));
+    if (aliasDepth > 0 && ++expanded > maxNodes) {
+      setFatal('too-many-nodes', `aliases expand to more than ${maxNodes} values (an alias bomb?)`, offsetOf(node));
       return nullScalar(positionAt(offsetOf(node)));
     }
     if (depth > maxDepth) {
@@ -185,7 +187,12 @@ export function readKubeYAML(input: string | Uint8Array, options: ReadOptions = 
         setFatal('syntax', `unknown anchor "${node.source}" referenced`, offsetOf(node));
         return nullScalar(positionAt(offsetOf(node)));
       }
-      return convert(target, path, depth + 1);
+      aliasDepth++;
+      try {
+        return convert(target, path, depth + 1);
+      } finally {
+        aliasDepth--;
+      }
     }
     if (isScalar(node)) return convertScalar(node);
     if (isSeq(node)) {
