@@ -8,6 +8,8 @@ import { EXIT_ERROR, UsageError, type CliContext } from './context.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerTourCommand } from './tour.js';
 import { registerGenerateCommand } from './generate.js';
+import { registerStoreCommands } from './store.js';
+import { registerQueryCommand } from './query.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -23,6 +25,8 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerPolicyCommands(program, ctx);
   registerGenerateCommand(program, ctx);
+  registerStoreCommands(program, ctx);
+  registerQueryCommand(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -1,0 +1,87 @@
+/** `kubetrail query`: the stored events matching simple filters, oldest first; -o jsonl prints the leaves byte for byte. */
+import type { Command } from 'commander';
+import { indexRowOf, openStore, parseTimeUs, type EventFilter } from '../store/index.js';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
+import { withStoreErrors } from './store.js';
+
+const NEWLINE = Buffer.from('\n');
+
+async function writeBytes(ctx: CliContext, b: Buffer): Promise<void> {
+  if (!ctx.out.write(b)) await new Promise<void>((resolve, reject) => {
+    ctx.out.once('drain', resolve);
+    ctx.out.once('error', reject);
+  });
+}
+
+const UNITS: Record<string, number> = { s: 1e6, m: 60e6, h: 3600e6, d: 86400e6 };
+
+/** An RFC 3339 time, or a duration before now (90s, 15m, 2h, 7d), as microseconds since the epoch. */
+export function parseQueryTime(flag: string, text: string, nowUs = Date.now() * 1000): number {
+  const d = /^(\d+)([smhd])$/.exec(text.trim());
+  if (d !== null) return nowUs - Number(d[1]) * UNITS[d[2]];
+  const t = parseTimeUs(text.trim());
+  if (t === null) throw new UsageError(`${flag} ${JSON.stringify(text)}: expected an RFC 3339 time (2026-11-23T10:00:00Z) or a duration before now (15m, 2h, 7d)`);
+  return t;
+}
+
+export interface QueryArguments {
+  filter: EventFilter;
+  format: 'text' | 'jsonl';
+}
+
+export function parseQueryArguments(opts: { user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; output: string; limit?: string }): QueryArguments {
+  const filter: EventFilter = {};
+  if (opts.user !== undefined) filter.user = opts.user;
+  if (opts.verb !== undefined) filter.verb = opts.verb;
+  if (opts.resource !== undefined) filter.resource = opts.resource;
+  if (opts.namespace !== undefined) filter.namespace = opts.namespace;
+  if (opts.name !== undefined) filter.name = opts.name;
+  if (opts.since !== undefined) filter.sinceUs = parseQueryTime('--since', opts.since);
+  if (opts.until !== undefined) filter.untilUs = parseQueryTime('--until', opts.until);
+  if (opts.limit !== undefined) {
+    if (!/^\d+$/.test(opts.limit)) throw new UsageError(`--limit ${JSON.stringify(opts.limit)}: expected a whole number`);
+    filter.limit = Number(opts.limit);
+  }
+  return { filter, format: parseOutputFormat(opts.output, ['text', 'jsonl']) as 'text' | 'jsonl' };
+}
+
+export function registerQueryCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('query')
+    .description('print the stored events that match, oldest first (-o jsonl: the exact stored bytes)')
+    .requiredOption('--store <dir>', 'the store directory')
+    .option('--user <name>', 'user.username')
+    .option('--verb <verb>', 'verb (get, list, create, …)')
+    .option('--resource <resource>', 'objectRef.resource (pods, secrets, …)')
+    .option('--namespace <ns>', 'objectRef.namespace')
+    .option('--name <name>', 'objectRef.name')
+    .option('--since <time>', 'at or after this time (RFC 3339, or a duration before now: 2h)')
+    .option('--until <time>', 'before this time')
+    .option('--limit <n>', 'at most this many events')
+    .option('-o, --output <format>', 'jsonl or text', 'text')
+    .action(async (opts: { store: string; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
+      const args = parseQueryArguments(opts);
+      await withStoreErrors(ctx, async () => {
+        const store = await openStore(opts.store);
+        let found = 0;
+        try {
+          if (args.format === 'text') await write(ctx.out, `${['TIME', 'USER', 'VERB', 'RESOURCE', 'NAMESPACE/NAME', 'CODE'].join('\t')}\n`);
+          for await (const { leaf, bytes } of store.query(args.filter)) {
+            found++;
+            if (args.format === 'jsonl') {
+              // The exact stored bytes, never decoded (a leaf need not be valid UTF-8).
+              await writeBytes(ctx, Buffer.concat([bytes, NEWLINE]));
+              continue;
+            }
+            const r = indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
+            const resource = r.resource === null ? (r.requestURI ?? '') : `${r.resource}${r.subresource ? `/${r.subresource}` : ''}`;
+            const nn = r.namespace ? `${r.namespace}/${r.name ?? ''}` : (r.name ?? '');
+            await write(ctx.out, `${[r.requestReceivedTimestamp ?? r.stageTimestamp ?? '', r.user ?? '', r.verb ?? '', resource, nn, r.responseCode ?? ''].join('\t')}\n`);
+          }
+        } finally {
+          await store.close();
+        }
+        ctx.exitCode = found > 0 ? EXIT_OK : EXIT_NEGATIVE;
+      });
+    });
+}

@@ -1,0 +1,129 @@
+/**
+ * The record's commands: keygen, ingest, verify, reindex (query is in query.ts). Thin:
+ * each parses its flags, calls src/store or src/ingest, and renders. A StoreError
+ * TAMPERED is a negative answer (exit 1); every other store error is exit 2.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ingestFiles, orderLogFiles } from '../ingest/index.js';
+import { StoreError, createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
+import { describeFsError, formatBytes } from './files.js';
+
+/** Runs a store action, turning store and file errors into the CLI's exit codes. */
+export async function withStoreErrors(ctx: CliContext, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof StoreError) {
+      if (err.code === 'TAMPERED') {
+        ctx.err.write(`kubetrail: tampered: ${err.message}\n`);
+        ctx.exitCode = EXIT_NEGATIVE;
+        return;
+      }
+      throw new UsageError(err.message);
+    }
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && code !== 'EPIPE' && /^E[A-Z]+$/.test(code)) throw new UsageError(`${(err as NodeJS.ErrnoException).path ?? ''}${(err as NodeJS.ErrnoException).path ? ': ' : ''}${describeFsError(err)}`);
+    throw err;
+  }
+}
+
+function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read ${what}: ${describeFsError(err)}`);
+  }
+}
+
+/** The signing key from --key or KUBETRAIL_SIGNING_KEY_FILE. */
+export function signingKeyFrom(flag: string | undefined): string {
+  const path = flag ?? process.env.KUBETRAIL_SIGNING_KEY_FILE;
+  if (path === undefined || path === '') throw new UsageError('ingest needs the store\'s private key: --key PATH (or KUBETRAIL_SIGNING_KEY_FILE); create one with kubetrail keygen');
+  return readKeyFile(path, 'the private key');
+}
+
+export function registerStoreCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('keygen')
+    .description('create a store\'s signing key: the private key at --private-key (mode 0600, outside the store), the public key in the store')
+    .requiredOption('--name <origin>', 'the log\'s origin, e.g. example.com/kubetrail/prod (no spaces or +)')
+    .requiredOption('--private-key <path>', 'where to write the private key (outside the store directory)')
+    .requiredOption('--store <dir>', 'the store directory (created if missing)')
+    .action(async (opts: { name: string; privateKey: string; store: string }) => {
+      await withStoreErrors(ctx, async () => {
+        const { vkey } = createStoreKeys(opts.store, opts.name, opts.privateKey);
+        await write(ctx.out, `private key: ${opts.privateKey} (keep it secret; ingest needs it)\npublic key:  ${vkey}\n`);
+        ctx.exitCode = EXIT_OK;
+      });
+    });
+
+  program
+    .command('ingest')
+    .description('commit audit events from files (JSON lines or EventList, plain or .gz, rotated backups in time order; - for stdin) to the store')
+    .requiredOption('--store <dir>', 'the store directory')
+    .option('--key <path>', 'the store\'s private key (default: $KUBETRAIL_SIGNING_KEY_FILE)')
+    .option('-o, --output <format>', 'summary format: text or json', 'text')
+    .argument('<files...>', 'audit log files, - for stdin')
+    .action(async (files: string[], opts: { store: string; key?: string; output: string }) => {
+      const format = parseOutputFormat(opts.output, ['text', 'json']);
+      const key = signingKeyFrom(opts.key);
+      await withStoreErrors(ctx, async () => {
+        const store = await openStore(opts.store, { signingKey: key });
+        try {
+          const summary = await ingestFiles(store, orderLogFiles(files), {
+            onProblem: (p) => ctx.err.write(diagnostic(p.file, p.line, p.column, p.message)),
+          });
+          const rate = summary.seconds > 0 ? Math.round(summary.committed / summary.seconds) : 0;
+          if (format === 'json') await write(ctx.out, `${JSON.stringify({ ...summary, eventsPerSecond: rate, size: store.size })}\n`);
+          else {
+            await write(
+              ctx.out,
+              `committed ${summary.committed} events (${formatBytes(summary.bytes)}) in ${summary.batches} batches, ${rate} events/s; ` +
+                `${summary.duplicates} duplicates dropped, ${summary.withoutKey} without auditID/stage kept, ${summary.bad} bad lines; the store holds ${store.size} events\n`,
+            );
+          }
+          ctx.exitCode = EXIT_OK;
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+  program
+    .command('verify')
+    .description('check every stored event against the signed checkpoint, and the index against the ledger (exit 1 when tampered)')
+    .requiredOption('--store <dir>', 'the store directory')
+    .option('--key <path>', 'trust only this public (verifier) key file, not the one in the store')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (opts: { store: string; key?: string; output: string }) => {
+      const format = parseOutputFormat(opts.output, ['text', 'json']);
+      const verifierKey = opts.key === undefined ? undefined : readKeyFile(opts.key, 'the public key');
+      await withStoreErrors(ctx, async () => {
+        const report = await verifyStore(opts.store, { verifierKey });
+        if (format === 'json') await write(ctx.out, `${JSON.stringify(report)}\n`);
+        else if (report.ok) await write(ctx.out, `intact: ${report.checked} events match the signed checkpoint (size ${report.size}); ${report.indexChecked} index rows agree\n`);
+        for (const n of report.notes) ctx.err.write(`kubetrail: note: ${n}\n`);
+        if (report.problem !== null) {
+          const p = report.problem;
+          ctx.err.write(`kubetrail: tampered: ${p.file}${p.leaf !== null ? ` (event ${p.leaf})` : ''}: ${p.message}\n`);
+        }
+        ctx.exitCode = report.ok ? EXIT_OK : EXIT_NEGATIVE;
+      });
+    });
+
+  program
+    .command('reindex')
+    .description('rebuild the store\'s index from its ledger')
+    .requiredOption('--store <dir>', 'the store directory')
+    .action(async (opts: { store: string }) => {
+      await withStoreErrors(ctx, async () => {
+        const { events } = await reindexStore(opts.store);
+        await write(ctx.out, `reindexed ${events} events\n`);
+        ctx.exitCode = EXIT_OK;
+      });
+    });
+}
+
+export type { Store };

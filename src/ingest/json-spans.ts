@@ -1,0 +1,79 @@
+/**
+ * The exact text of each item of a JSON document's top-level `items` array, found by a
+ * small byte scanner (strings and nesting only; the document was already JSON.parse'd,
+ * so it is known to be valid). Leaves of an EventList are these spans, byte for byte.
+ */
+
+/** Index just past the JSON value starting at b[i] (i at a non-space byte). */
+function skipValue(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c === 0x22) return skipString(b, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (; i < b.length; i++) {
+      const x = b[i];
+      if (x === 0x22) i = skipString(b, i) - 1;
+      else if (x === 0x7b || x === 0x5b) depth++;
+      else if (x === 0x7d || x === 0x5d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    return b.length;
+  }
+  while (i < b.length && !isDelim(b[i])) i++;
+  return i;
+}
+
+function isDelim(c: number): boolean {
+  return c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipString(b: Uint8Array, i: number): number {
+  for (i++; i < b.length; i++) {
+    if (b[i] === 0x5c) i++;
+    else if (b[i] === 0x22) return i + 1;
+  }
+  return b.length;
+}
+
+function skipSpace(b: Uint8Array, i: number): number {
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  return i;
+}
+
+/** [start, end) of each element of the top-level object's "items" array; null if there is none. */
+export function itemSpans(b: Uint8Array): [number, number][] | null {
+  let i = skipSpace(b, 0);
+  if (b[i] !== 0x7b) return null;
+  i++;
+  for (;;) {
+    i = skipSpace(b, i);
+    if (b[i] === 0x7d || i >= b.length) return null;
+    if (b[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    const keyStart = i;
+    const keyEnd = skipString(b, i);
+    const key = JSON.parse(Buffer.from(b.subarray(keyStart, keyEnd)).toString('utf8')) as string;
+    i = skipSpace(b, keyEnd);
+    i = skipSpace(b, i + 1); // past ':'
+    if (key === 'items' && b[i] === 0x5b) {
+      const spans: [number, number][] = [];
+      i++;
+      for (;;) {
+        i = skipSpace(b, i);
+        if (b[i] === 0x5d || i >= b.length) return spans;
+        if (b[i] === 0x2c) {
+          i++;
+          continue;
+        }
+        const end = skipValue(b, i);
+        spans.push([i, end]);
+        i = end;
+      }
+    }
+    i = skipValue(b, i);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The ingest pipeline: read → check it is an audit Event → dedupe on (auditID, stage)
+ * → commit a batch to the ledger (durable and signed) → index it. Bad input never stops
+ * good input: each problem goes to onProblem with file, line and column, is counted, and
+ * reading goes on. Events lacking auditID or stage cannot be deduplicated; they are kept
+ * and counted.
+ *
+ * Ownership: candidates are buffered until their batch commits; a batch is at most
+ * batchEvents events or batchBytes bytes, so memory stays bounded.
+ */
+import { dedupeKeyString, indexRowOf, type PendingEvent, type Store } from '../store/index.js';
+import { readCandidates } from './read-events.js';
+
+export interface IngestProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface IngestOptions {
+  batchEvents?: number;
+  batchBytes?: number;
+  /** Called for every bad line or item; reading continues. */
+  onProblem?: (p: IngestProblem) => void;
+  /** Called after each committed batch. */
+  onBatch?: (b: { first: number; size: number }) => void;
+}
+
+export interface IngestSummary {
+  files: number;
+  /** Events committed to the ledger. */
+  committed: number;
+  /** Events dropped because their (auditID, stage) was already stored or seen. */
+  duplicates: number;
+  /** Committed events lacking auditID or stage (kept, not deduplicated). */
+  withoutKey: number;
+  /** Lines or items that were not audit events. */
+  bad: number;
+  /** Bytes of the committed events. */
+  bytes: number;
+  batches: number;
+  seconds: number;
+}
+
+interface Pending extends PendingEvent {
+  key: string | null;
+}
+
+export async function ingestFiles(store: Store, files: readonly string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  const batchEvents = options.batchEvents ?? 8192;
+  const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
+  const started = process.hrtime.bigint();
+  const summary: IngestSummary = { files: 0, committed: 0, duplicates: 0, withoutKey: 0, bad: 0, bytes: 0, batches: 0, seconds: 0 };
+  let pending: Pending[] = [];
+  let pendingBytes = 0;
+
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    const keyed = batch.filter((p) => p.key !== null);
+    const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => ({ auditID: p.row.auditID!, stage: p.row.stage! })));
+    const kept: Pending[] = [];
+    for (const p of batch) {
+      if (p.key !== null) {
+        if (already.has(p.key)) {
+          summary.duplicates++;
+          continue;
+        }
+        already.add(p.key); // a repeat later in the same batch is a duplicate too
+      } else summary.withoutKey++;
+      kept.push(p);
+    }
+    if (kept.length === 0) return;
+    const r = await store.commit(kept);
+    summary.committed += kept.length;
+    for (const p of kept) summary.bytes += p.bytes.length;
+    summary.batches++;
+    options.onBatch?.({ first: r.first, size: r.size });
+  };
+
+  for (const file of files) {
+    summary.files++;
+    const name = file === '-' ? '<stdin>' : file;
+    for await (const c of readCandidates(file)) {
+      if (c.kind === 'problem') {
+        summary.bad++;
+        options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
+        continue;
+      }
+      const row = indexRowOf(0, c.value);
+      const { leaf: _leaf, ...fields } = row;
+      const key = row.auditID !== null && row.auditID !== '' && row.stage !== null && row.stage !== '' ? dedupeKeyString({ auditID: row.auditID, stage: row.stage }) : null;
+      pending.push({ bytes: c.bytes, row: fields, key });
+      pendingBytes += c.bytes.length;
+      if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
+    }
+  }
+  await flush();
+  summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summary;
+}

@@ -1,0 +1,145 @@
+/**
+ * From a file's bytes to candidate events: JSON lines (each line an Event, or an
+ * EventList whose items become separate events), or one JSON document (a pretty-printed
+ * Event or EventList) when the first line is not JSON on its own. Every candidate keeps
+ * its exact bytes (the leaf) and where it came from; everything else becomes a problem
+ * with a line and column, and reading goes on.
+ */
+import { classifyAuditJSON } from '../audit/events.js';
+import { itemSpans } from './json-spans.js';
+import { isBlank, openBytes, splitLines, type RawLine } from './lines.js';
+
+export type Candidate =
+  | { kind: 'event'; bytes: Buffer; value: Record<string, unknown>; line: number; column: number }
+  | { kind: 'problem'; line: number; column: number; message: string };
+
+/** A pretty-printed document larger than this is not buffered whole; its lines are read one by one. */
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+function parseError(err: unknown): { column: number; message: string } {
+  const message = (err as Error).message;
+  const m = /position (\d+)/.exec(message);
+  return { column: m ? Number(m[1]) + 1 : 1, message: `not JSON: ${message}` };
+}
+
+function lineColumn(b: Buffer, offset: number, firstLine: number): { line: number; column: number } {
+  let line = firstLine;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (b[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** The candidates in one JSON value's bytes (an Event, or each item of an EventList). */
+function* fromValue(bytes: Buffer, value: unknown, line: number): Generator<Candidate> {
+  const shape = classifyAuditJSON(value);
+  if (shape.kind === 'event') {
+    yield { kind: 'event', bytes, value: value as Record<string, unknown>, line, column: 1 };
+    return;
+  }
+  if (shape.kind === 'not-event') {
+    yield { kind: 'problem', line, column: 1, message: shape.reason };
+    return;
+  }
+  const spans = itemSpans(bytes);
+  if (spans === null || spans.length !== shape.events.length) {
+    yield { kind: 'problem', line, column: 1, message: 'an EventList whose items could not be located' };
+    return;
+  }
+  for (let i = 0; i < spans.length; i++) {
+    const [start, end] = spans[i];
+    const where = lineColumn(bytes, start, line);
+    const item = classifyAuditJSON(shape.events[i]);
+    if (item.kind === 'event') yield { kind: 'event', bytes: bytes.subarray(start, end), value: shape.events[i] as Record<string, unknown>, ...where };
+    else yield { kind: 'problem', ...where, message: `items[${i}]: ${item.kind === 'not-event' ? item.reason : 'a nested EventList'}` };
+  }
+}
+
+function* fromLine(l: RawLine): Generator<Candidate> {
+  if (isBlank(l.bytes)) return;
+  let value: unknown;
+  try {
+    value = JSON.parse(l.bytes.toString('utf8'));
+  } catch (err) {
+    yield { kind: 'problem', line: l.number, ...parseError(err) };
+    return;
+  }
+  yield* fromValue(l.bytes, value, l.number);
+}
+
+/** Trims ASCII white space from both ends (a view). */
+function trimBytes(b: Buffer): { bytes: Buffer; skipped: number } {
+  let s = 0;
+  let e = b.length;
+  while (s < e && (b[s] === 0x20 || b[s] === 0x0a || b[s] === 0x0d || b[s] === 0x09)) s++;
+  while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0x0a || b[e - 1] === 0x0d || b[e - 1] === 0x09)) e--;
+  return { bytes: b.subarray(s, e), skipped: s };
+}
+
+/** The candidates of one file ("-" for stdin). Throws only when the file cannot be read. */
+export async function* readCandidates(path: string): AsyncGenerator<Candidate> {
+  const source = splitLines(await openBytes(path));
+  // One iterator read in several loops: breaking out of a loop must not close it.
+  const lines: AsyncIterable<RawLine> = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
+  // Decide from the first non-blank line: JSON on its own → JSON lines; else maybe a document.
+  const held: RawLine[] = [];
+  for await (const l of lines) {
+    if (held.length === 0 && isBlank(l.bytes)) continue;
+    held.push(l);
+    break;
+  }
+  if (held.length === 0) return;
+  try {
+    yield* afterFirst(held, lines);
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>): AsyncGenerator<Candidate> {
+  const firstOk = (() => {
+    try {
+      JSON.parse(held[0].bytes.toString('utf8'));
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!firstOk && /^\s*[[{]/.test(held[0].bytes.subarray(0, 16).toString('latin1'))) {
+    let total = held[0].bytes.length;
+    let exhausted = true;
+    for await (const l of lines) {
+      held.push(l);
+      total += l.bytes.length + 1;
+      if (total > MAX_DOCUMENT_BYTES) {
+        exhausted = false;
+        break;
+      }
+    }
+    if (exhausted) {
+      const doc = Buffer.concat(held.flatMap((l, i) => (i === 0 ? [l.bytes] : [Buffer.from('\n'), l.bytes])));
+      const { bytes, skipped } = trimBytes(doc);
+      let value: unknown;
+      let parsed = true;
+      try {
+        value = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        parsed = false;
+      }
+      if (parsed) {
+        const first = lineColumn(doc, skipped, held[0].number).line;
+        yield* fromValue(Buffer.from(bytes), value, first);
+        return;
+      }
+    }
+    for (const l of held) yield* fromLine(l);
+    for await (const l of lines) yield* fromLine(l);
+    return;
+  }
+  for (const l of held) yield* fromLine(l);
+  for await (const l of lines) yield* fromLine(l);
+}

@@ -1,0 +1,105 @@
+/**
+ * The index columns of an event, derived from its parsed JSON. Pure and total: any
+ * field that is missing or of the wrong type becomes null, so a tolerated odd event
+ * (v1beta1, hand-made, enriched by a log shipper) still gets a row. verify recomputes
+ * these from the leaf bytes and compares every column, so the derivation must be
+ * deterministic.
+ */
+import type { IndexRow } from './types.js';
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function strArray(v: unknown): string | null {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? JSON.stringify(v) : null;
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 time (any precision) as microseconds since the epoch; null if it does not parse. */
+export function parseTimeUs(text: string | null): number | null {
+  if (text === null) return null;
+  const m = RFC3339.exec(text);
+  if (m === null) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`);
+  if (Number.isNaN(ms)) return null;
+  const micros = m[3] === undefined ? 0 : Number(m[3].slice(1, 7).padEnd(6, '0'));
+  return ms * 1000 + micros;
+}
+
+/** The IndexRow of leaf `leaf`, whose parsed JSON is `value` (an audit Event). */
+export function indexRowOf(leaf: number, value: unknown): IndexRow {
+  const e = obj(value) ?? {};
+  const user = obj(e.user);
+  const imp = obj(e.impersonatedUser);
+  const ref = obj(e.objectRef);
+  const status = obj(e.responseStatus);
+  const ann = obj(e.annotations);
+  const requestReceivedTimestamp = str(e.requestReceivedTimestamp);
+  const stageTimestamp = str(e.stageTimestamp);
+  const code = status?.code;
+  return {
+    leaf,
+    auditID: str(e.auditID),
+    stage: str(e.stage),
+    level: str(e.level),
+    verb: str(e.verb),
+    user: str(user?.username),
+    groups: strArray(user?.groups),
+    impersonatedUser: str(imp?.username),
+    sourceIPs: strArray(e.sourceIPs),
+    userAgent: str(e.userAgent),
+    apiGroup: str(ref?.apiGroup),
+    apiVersion: str(ref?.apiVersion),
+    resource: str(ref?.resource),
+    subresource: str(ref?.subresource),
+    namespace: str(ref?.namespace),
+    name: str(ref?.name),
+    requestURI: str(e.requestURI),
+    responseCode: typeof code === 'number' && Number.isSafeInteger(code) ? code : null,
+    authorizationDecision: str(ann?.['authorization.k8s.io/decision']),
+    authorizationReason: str(ann?.['authorization.k8s.io/reason']),
+    requestReceivedTimestamp,
+    stageTimestamp,
+    // v1beta1 events (and v1-relabelled copies of them) carry only `timestamp`.
+    timeUs: parseTimeUs(requestReceivedTimestamp) ?? parseTimeUs(stageTimestamp) ?? parseTimeUs(str(e.timestamp)),
+  };
+}
+
+/** The columns of IndexRow in a fixed order (for comparisons and SQL). */
+export const INDEX_COLUMNS = [
+  'leaf',
+  'auditID',
+  'stage',
+  'level',
+  'verb',
+  'user',
+  'groups',
+  'impersonatedUser',
+  'sourceIPs',
+  'userAgent',
+  'apiGroup',
+  'apiVersion',
+  'resource',
+  'subresource',
+  'namespace',
+  'name',
+  'requestURI',
+  'responseCode',
+  'authorizationDecision',
+  'authorizationReason',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'timeUs',
+] as const satisfies readonly (keyof IndexRow)[];
+
+/** The first column where two rows differ, or null when they agree. */
+export function firstDifference(a: IndexRow, b: IndexRow): { column: keyof IndexRow; a: unknown; b: unknown } | null {
+  for (const c of INDEX_COLUMNS) if (a[c] !== b[c]) return { column: c, a: a[c], b: b[c] };
+  return null;
+}

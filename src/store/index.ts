@@ -1,0 +1,16 @@
+/**
+ * The store: one directory per log. The ledger files are the point of commit (exact
+ * event bytes in compressed blocks, stored Merkle hashes, a signed checkpoint per batch);
+ * the index is a derived view written behind them. test/store/ proves round trips,
+ * proofs, crash recovery and tamper detection.
+ */
+export { StoreError, isStoreError } from './errors.js';
+export type { StoreErrorCode } from './errors.js';
+export type { DedupeKey, EventFilter, EventIndex, IndexRow } from './types.js';
+export { dedupeKeyString } from './types.js';
+export { indexRowOf, parseTimeUs, firstDifference, INDEX_COLUMNS } from './fields.js';
+export { openStore, reindexStore, createStoreKeys, readStoreVerifierKey, isInside } from './store.js';
+export type { Store, OpenStoreOptions, PendingEvent } from './store.js';
+export type { AppendResult } from './ledger-files/file-ledger.js';
+export { verifyStore } from './verify.js';
+export type { VerifyReport, VerifyProblem, VerifyOptions } from './verify.js';

@@ -1,0 +1,132 @@
+/**
+ * Where a store keeps its files, and the binary formats of the ledger's files.
+ *
+ *   DIR/verifier.key            the log's public key (C2SP signed-note verifier key)
+ *   DIR/checkpoint              the latest signed checkpoint (C2SP tlog-checkpoint note)
+ *   DIR/ledger/seg-NNNNNN.klog  segments: blocks of leaves, appended, never rewritten
+ *   DIR/ledger/blocks.idx       one 32-byte entry per block: where it is, which leaves
+ *   DIR/ledger/hashes           the tree's stored hashes (sumdb/tlog numbering), 32 bytes each
+ *   DIR/index.sqlite            the index, derived from the ledger (rebuildable)
+ *
+ * A block in a segment is a 24-byte header then the deflate-raw compressed payload:
+ *
+ *   "KTB1" | u32 leaf count | u64 first leaf | u32 payload length | u32 compressed length
+ *   payload = u32 length of each leaf … | the leaves' bytes back to back
+ *
+ * All integers are big-endian. A block never spans segments and a batch always ends a
+ * block, so every checkpoint size falls on a block boundary: recovery truncates files,
+ * it never rewrites them.
+ */
+import { join } from 'node:path';
+
+export const VERIFIER_KEY_FILE = 'verifier.key';
+export const CHECKPOINT_FILE = 'checkpoint';
+export const LEDGER_DIR = 'ledger';
+export const BLOCKS_FILE = 'blocks.idx';
+export const HASHES_FILE = 'hashes';
+export const INDEX_FILE = 'index.sqlite';
+
+export const BLOCK_MAGIC = 0x4b544231; // "KTB1"
+export const BLOCK_HEADER_SIZE = 24;
+export const BLOCK_ENTRY_SIZE = 32;
+/** Uncompressed bytes at which a block is closed (a batch's end closes one too). */
+export const DEFAULT_BLOCK_BYTES = 256 * 1024;
+/** Bytes at which the next block starts a new segment. */
+export const DEFAULT_SEGMENT_BYTES = 256 * 1024 * 1024;
+
+export function segmentName(segment: number): string {
+  return `seg-${String(segment).padStart(6, '0')}.klog`;
+}
+
+export function segmentPath(dir: string, segment: number): string {
+  return join(dir, LEDGER_DIR, segmentName(segment));
+}
+
+/** Where one block is. */
+export interface BlockEntry {
+  segment: number;
+  /** Byte offset of the block header within the segment. */
+  offset: number;
+  firstLeaf: number;
+  count: number;
+  payloadLength: number;
+  compressedLength: number;
+}
+
+export function encodeBlockEntry(e: BlockEntry, out: Buffer, at: number): void {
+  out.writeUInt32BE(e.segment, at);
+  out.writeUInt32BE(e.compressedLength, at + 4);
+  out.writeBigUInt64BE(BigInt(e.offset), at + 8);
+  out.writeBigUInt64BE(BigInt(e.firstLeaf), at + 16);
+  out.writeUInt32BE(e.count, at + 24);
+  out.writeUInt32BE(e.payloadLength, at + 28);
+}
+
+export function decodeBlockEntry(b: Buffer, at: number): BlockEntry {
+  return {
+    segment: b.readUInt32BE(at),
+    compressedLength: b.readUInt32BE(at + 4),
+    offset: Number(b.readBigUInt64BE(at + 8)),
+    firstLeaf: Number(b.readBigUInt64BE(at + 16)),
+    count: b.readUInt32BE(at + 24),
+    payloadLength: b.readUInt32BE(at + 28),
+  };
+}
+
+export function encodeBlockHeader(count: number, firstLeaf: number, payloadLength: number, compressedLength: number): Buffer {
+  const h = Buffer.alloc(BLOCK_HEADER_SIZE);
+  h.writeUInt32BE(BLOCK_MAGIC, 0);
+  h.writeUInt32BE(count, 4);
+  h.writeBigUInt64BE(BigInt(firstLeaf), 8);
+  h.writeUInt32BE(payloadLength, 16);
+  h.writeUInt32BE(compressedLength, 20);
+  return h;
+}
+
+export interface BlockHeader {
+  count: number;
+  firstLeaf: number;
+  payloadLength: number;
+  compressedLength: number;
+}
+
+/** The header at b[at..], or a reason it is not one. */
+export function decodeBlockHeader(b: Buffer, at: number): BlockHeader | string {
+  if (b.length - at < BLOCK_HEADER_SIZE) return `a block header needs ${BLOCK_HEADER_SIZE} bytes, only ${b.length - at} left`;
+  if (b.readUInt32BE(at) !== BLOCK_MAGIC) return 'no block magic "KTB1"';
+  return {
+    count: b.readUInt32BE(at + 4),
+    firstLeaf: Number(b.readBigUInt64BE(at + 8)),
+    payloadLength: b.readUInt32BE(at + 16),
+    compressedLength: b.readUInt32BE(at + 20),
+  };
+}
+
+/** The payload of a block: lengths, then bytes. */
+export function encodePayload(leaves: readonly Uint8Array[]): Buffer {
+  let total = 4 * leaves.length;
+  for (const l of leaves) total += l.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = 4 * leaves.length;
+  for (let i = 0; i < leaves.length; i++) {
+    out.writeUInt32BE(leaves[i].length, 4 * i);
+    out.set(leaves[i], at);
+    at += leaves[i].length;
+  }
+  return out;
+}
+
+/** The leaves of a payload (views into it), or a reason it is malformed. */
+export function decodePayload(payload: Buffer, count: number): Buffer[] | string {
+  if (payload.length < 4 * count) return `payload of ${payload.length} bytes cannot hold ${count} lengths`;
+  const out = new Array<Buffer>(count);
+  let at = 4 * count;
+  for (let i = 0; i < count; i++) {
+    const n = payload.readUInt32BE(4 * i);
+    if (at + n > payload.length) return `leaf ${i} of the block runs past the payload`;
+    out[i] = payload.subarray(at, at + n);
+    at += n;
+  }
+  if (at !== payload.length) return `payload has ${payload.length - at} bytes after its last leaf`;
+  return out;
+}

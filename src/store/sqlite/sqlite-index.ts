@@ -1,0 +1,145 @@
+/**
+ * The embedded index: SQLite through better-sqlite3, in WAL mode. A derived view of the
+ * ledger: it holds one row per leaf with the forensic columns, plus `meta.leaves`, the
+ * number of leaves indexed (rows for leaves [0, leaves) are present). It is written
+ * after the ledger commits, so after a crash it may be behind; the store catches it up
+ * from the ledger when opened for writing, and `kubetrail reindex` rebuilds it.
+ *
+ * Indexes: (audit_id, stage) for dedupe, and user, verb+resource, resource+namespace+name
+ * and time for the query filters. Nothing of better-sqlite3 leaves this file.
+ */
+import Database from 'better-sqlite3';
+import type { DedupeKey, EventFilter, EventIndex, IndexRow } from '../types.js';
+import { dedupeKeyString } from '../types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  leaf INTEGER PRIMARY KEY,
+  audit_id TEXT, stage TEXT, level TEXT, verb TEXT, user TEXT, groups TEXT,
+  impersonated_user TEXT, source_ips TEXT, user_agent TEXT,
+  api_group TEXT, api_version TEXT, resource TEXT, subresource TEXT, namespace TEXT, name TEXT,
+  request_uri TEXT, response_code INTEGER, authz_decision TEXT, authz_reason TEXT,
+  request_received TEXT, stage_ts TEXT, time_us INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_audit_id ON events (audit_id, stage);
+CREATE INDEX IF NOT EXISTS events_user ON events (user);
+CREATE INDEX IF NOT EXISTS events_resource ON events (resource, namespace, name);
+CREATE INDEX IF NOT EXISTS events_name ON events (name);
+CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
+`;
+
+const COLUMNS: [string, keyof IndexRow][] = [
+  ['leaf', 'leaf'],
+  ['audit_id', 'auditID'],
+  ['stage', 'stage'],
+  ['level', 'level'],
+  ['verb', 'verb'],
+  ['user', 'user'],
+  ['groups', 'groups'],
+  ['impersonated_user', 'impersonatedUser'],
+  ['source_ips', 'sourceIPs'],
+  ['user_agent', 'userAgent'],
+  ['api_group', 'apiGroup'],
+  ['api_version', 'apiVersion'],
+  ['resource', 'resource'],
+  ['subresource', 'subresource'],
+  ['namespace', 'namespace'],
+  ['name', 'name'],
+  ['request_uri', 'requestURI'],
+  ['response_code', 'responseCode'],
+  ['authz_decision', 'authorizationDecision'],
+  ['authz_reason', 'authorizationReason'],
+  ['request_received', 'requestReceivedTimestamp'],
+  ['stage_ts', 'stageTimestamp'],
+  ['time_us', 'timeUs'],
+];
+
+function toRow(r: Record<string, unknown>): IndexRow {
+  const out: Record<string, unknown> = {};
+  for (const [col, key] of COLUMNS) out[key] = r[col] ?? null;
+  return out as unknown as IndexRow;
+}
+
+export interface SqliteIndexOptions {
+  readonly?: boolean;
+}
+
+/** Opens (creating unless read-only) the SQLite index at `path`. */
+export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}): EventIndex {
+  const db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+  if (options.readonly !== true) {
+    db.pragma('journal_mode = WAL');
+    // The index is derived: after a power loss it is caught up from the ledger, so a
+    // transaction need not be fsync'd before the next one (WAL keeps it consistent).
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('leaves', '0')`).run();
+  }
+  const insert = db.prepare(`INSERT INTO events (${COLUMNS.map((c) => c[0]).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  const setLeaves = db.prepare(`UPDATE meta SET value = ? WHERE key = 'leaves'`);
+  const getLeaves = db.prepare(`SELECT value FROM meta WHERE key = 'leaves'`).pluck();
+  const seenOne = db.prepare(`SELECT 1 FROM events WHERE audit_id = ? AND stage = ? LIMIT 1`).pluck();
+  const addAll = db.transaction((rows: readonly IndexRow[], leaves: number) => {
+    for (const r of rows) insert.run(COLUMNS.map(([, k]) => r[k]));
+    setLeaves.run(String(leaves));
+  });
+
+  return {
+    name: `sqlite<${path}>`,
+    async indexedSize() {
+      return Number(getLeaves.get() ?? 0);
+    },
+    async add(rows) {
+      if (rows.length === 0) return;
+      const at = Number(getLeaves.get() ?? 0);
+      if (rows[0].leaf !== at) throw new Error(`kubetrail/store: internal: index rows start at leaf ${rows[0].leaf}, the index is at ${at}`);
+      addAll(rows, at + rows.length);
+    },
+    async seen(keys: readonly DedupeKey[]) {
+      const out = new Set<string>();
+      for (const k of keys) if (seenOne.get(k.auditID, k.stage) !== undefined) out.add(dedupeKeyString(k));
+      return out;
+    },
+    async *query(filter: EventFilter) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      const eq = (col: string, v: string | undefined) => {
+        if (v !== undefined) {
+          where.push(`${col} = ?`);
+          args.push(v);
+        }
+      };
+      eq('user', filter.user);
+      eq('verb', filter.verb);
+      eq('resource', filter.resource);
+      eq('namespace', filter.namespace);
+      eq('name', filter.name);
+      if (filter.sinceUs !== undefined) {
+        where.push('time_us >= ?');
+        args.push(filter.sinceUs);
+      }
+      if (filter.untilUs !== undefined) {
+        where.push('time_us < ?');
+        args.push(filter.untilUs);
+      }
+      const sql = `SELECT leaf FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY leaf${filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : ''}`;
+      for (const leaf of db.prepare(sql).pluck().iterate(...args)) yield Number(leaf);
+    },
+    async *rows() {
+      for (const r of db.prepare(`SELECT * FROM events ORDER BY leaf`).iterate()) yield toRow(r as Record<string, unknown>);
+    },
+    async rowCount() {
+      return Number(db.prepare(`SELECT count(*) FROM events`).pluck().get());
+    },
+    async clear() {
+      db.transaction(() => {
+        db.prepare(`DELETE FROM events`).run();
+        setLeaves.run('0');
+      })();
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

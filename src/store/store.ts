@@ -1,0 +1,264 @@
+/**
+ * A local store: one directory per log, holding the ledger files (the record) and the
+ * SQLite index (a view of it). The Store interface is what ingest, query and verify use;
+ * an index of another kind (ClickHouse) plugs in as another EventIndex.
+ */
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { generateSignerKey, isLedgerError, newSigner, newVerifier, verifierKeyOf, type Verifier } from '../ledger/index.js';
+import { StoreError } from './errors.js';
+import { indexRowOf } from './fields.js';
+import { FileLedger, writeFileAtomic, type AppendResult } from './ledger-files/file-ledger.js';
+import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
+import { openSqliteIndex } from './sqlite/sqlite-index.js';
+import type { DedupeKey, EventFilter, EventIndex, IndexRow } from './types.js';
+
+/** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
+export interface PendingEvent {
+  bytes: Uint8Array;
+  row: Omit<IndexRow, 'leaf'>;
+}
+
+export interface Store {
+  readonly dir: string;
+  /** The log's origin (the key name). */
+  readonly origin: string;
+  /** Committed events. */
+  readonly size: number;
+  /** The latest signed checkpoint text, or null when empty. */
+  readonly checkpoint: string | null;
+  /** Commits a batch to the ledger (durable and signed on return), then indexes it. */
+  commit(batch: readonly PendingEvent[]): Promise<AppendResult>;
+  /** Which (auditID, stage) keys are already stored, as dedupeKeyString values. */
+  seen(keys: readonly DedupeKey[]): Promise<Set<string>>;
+  /** Matching events, oldest first. */
+  query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }>;
+  readLeaf(n: number): Buffer;
+  readRange(from?: number, to?: number): Iterable<Buffer>;
+  root(n?: number): Uint8Array;
+  proveInclusion(index: number, n?: number): Uint8Array[];
+  proveConsistency(m: number, n?: number): Uint8Array[];
+  /** Leaves the index holds. */
+  indexedSize(): Promise<number>;
+  /** Drops the index and rebuilds it from the ledger; returns the events indexed. */
+  reindex(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** The signer key text (PRIVATE+KEY+…): needed to ingest. Must belong to the store. */
+  signingKey?: string;
+  /** Trust this verifier key instead of the store's own verifier.key. */
+  verifierKey?: string;
+  /** Open the index (default true). */
+  index?: boolean;
+  blockBytes?: number;
+  segmentBytes?: number;
+}
+
+/** The store's own public key. */
+export function readStoreVerifierKey(dir: string): string {
+  const path = join(dir, VERIFIER_KEY_FILE);
+  if (!existsSync(path)) throw new StoreError('NOT_A_STORE', `${dir}: not a kubetrail store (no ${VERIFIER_KEY_FILE}); create one with kubetrail keygen --name ORIGIN --private-key PATH --store ${dir}`);
+  return readFileSync(path, 'utf8').trim();
+}
+
+function parseVerifier(text: string, where: string): Verifier {
+  try {
+    return newVerifier(text.trim());
+  } catch (err) {
+    if (isLedgerError(err)) throw new StoreError('BAD_KEY', `${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** True when `path` lies inside directory `dir` (both resolved through symlinks as far as they exist). */
+export function isInside(path: string, dir: string): boolean {
+  const real = (p: string): string => {
+    let head = resolve(p);
+    const tail: string[] = [];
+    while (!existsSync(head)) {
+      tail.unshift(head.slice(dirname(head).length + 1));
+      const up = dirname(head);
+      if (up === head) break;
+      head = up;
+    }
+    return join(realpathSync(head), ...tail);
+  };
+  const rel = relative(real(dir), real(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Creates a store's key pair: the private key at `privateKeyPath` (mode 0600, never
+ * inside the store, never overwritten) and the public key in the store. Refuses a store
+ * that already has a key.
+ */
+export function createStoreKeys(dir: string, origin: string, privateKeyPath: string): { vkey: string } {
+  if (isInside(privateKeyPath, dir)) {
+    throw new StoreError('BAD_KEY', `${privateKeyPath}: the private key must live outside the store directory ${dir} (anyone who can change the store could then re-sign it)`);
+  }
+  if (existsSync(join(dir, VERIFIER_KEY_FILE))) throw new StoreError('BAD_KEY', `${dir} already has a key (${VERIFIER_KEY_FILE}); a store keeps its key for life`);
+  if (existsSync(privateKeyPath)) throw new StoreError('BAD_KEY', `${privateKeyPath} already exists; refusing to overwrite a private key`);
+  let keys: { skey: string; vkey: string };
+  try {
+    keys = generateSignerKey(origin);
+  } catch (err) {
+    if (isLedgerError(err)) throw new StoreError('BAD_KEY', `--name: ${err.message}`);
+    throw err;
+  }
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(dirname(resolve(privateKeyPath)), { recursive: true });
+  writeFileAtomic(dirname(resolve(privateKeyPath)), resolve(privateKeyPath).slice(dirname(resolve(privateKeyPath)).length + 1), `${keys.skey}\n`, 0o600);
+  writeFileAtomic(dir, VERIFIER_KEY_FILE, `${keys.vkey}\n`);
+  return { vkey: keys.vkey };
+}
+
+class LocalStore implements Store {
+  readonly dir: string;
+  readonly #ledger: FileLedger;
+  readonly #index: EventIndex | null;
+
+  constructor(dir: string, ledger: FileLedger, index: EventIndex | null) {
+    this.dir = dir;
+    this.#ledger = ledger;
+    this.#index = index;
+  }
+
+  get origin(): string {
+    return this.#ledger.origin;
+  }
+  get size(): number {
+    return this.#ledger.size;
+  }
+  get checkpoint(): string | null {
+    return this.#ledger.checkpoint;
+  }
+
+  async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
+    const result = this.#ledger.append(batch.map((e) => e.bytes));
+    if (this.#index !== null) await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row })));
+    return result;
+  }
+
+  async seen(keys: readonly DedupeKey[]): Promise<Set<string>> {
+    return this.#needIndex().seen(keys);
+  }
+
+  async *query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }> {
+    if (this.#index === null && this.#ledger.size === 0) return; // a store nothing was ingested into yet
+    const index = this.#needIndex();
+    for await (const leaf of index.query(filter)) {
+      if (leaf >= this.#ledger.size) break;
+      yield { leaf, bytes: this.#ledger.readLeaf(leaf) };
+    }
+  }
+
+  readLeaf(n: number): Buffer {
+    return this.#ledger.readLeaf(n);
+  }
+  readRange(from?: number, to?: number): Iterable<Buffer> {
+    return this.#ledger.readRange(from, to);
+  }
+  root(n?: number): Uint8Array {
+    return this.#ledger.root(n);
+  }
+  proveInclusion(index: number, n?: number): Uint8Array[] {
+    return this.#ledger.proveInclusion(index, n);
+  }
+  proveConsistency(m: number, n?: number): Uint8Array[] {
+    return this.#ledger.proveConsistency(m, n);
+  }
+
+  async indexedSize(): Promise<number> {
+    return this.#needIndex().indexedSize();
+  }
+
+  /** Indexes leaves [indexedSize, size): after a crash between ledger commit and index write. */
+  async catchUp(): Promise<number> {
+    const index = this.#needIndex();
+    const from = await index.indexedSize();
+    if (from > this.#ledger.size) {
+      throw new StoreError('TAMPERED', `the index claims ${from} events but the ledger holds ${this.#ledger.size}; run kubetrail reindex --store ${this.dir}`);
+    }
+    let rows: IndexRow[] = [];
+    let leaf = from;
+    for (const bytes of this.#ledger.readRange(from)) {
+      rows.push(indexRowOf(leaf++, JSON.parse(bytes.toString('utf8'))));
+      if (rows.length >= 4096) {
+        await index.add(rows);
+        rows = [];
+      }
+    }
+    await index.add(rows);
+    return leaf - from;
+  }
+
+  async reindex(): Promise<number> {
+    await this.#needIndex().clear();
+    return this.catchUp();
+  }
+
+  #needIndex(): EventIndex {
+    if (this.#index === null) throw new StoreError('BAD_REQUEST', 'this store was opened without its index');
+    return this.#index;
+  }
+
+  async close(): Promise<void> {
+    this.#ledger.close();
+    await this.#index?.close();
+  }
+}
+
+/**
+ * Opens the store in `dir`. With a signing key it is writable: an interrupted batch is
+ * rolled back to the last checkpoint and the index is caught up with the ledger.
+ */
+export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const storeKey = readStoreVerifierKey(dir);
+  const verifier = parseVerifier(options.verifierKey ?? storeKey, options.verifierKey !== undefined ? 'the key given' : join(dir, VERIFIER_KEY_FILE));
+  let signer;
+  if (options.signingKey !== undefined) {
+    try {
+      signer = newSigner(options.signingKey.trim());
+      if (verifierKeyOf(options.signingKey.trim()) !== storeKey) {
+        throw new StoreError('BAD_KEY', `the signing key ${signer.name} is not the key of store ${dir} (its public key is ${storeKey})`);
+      }
+    } catch (err) {
+      if (isLedgerError(err)) throw new StoreError('BAD_KEY', `signing key: ${err.message}`);
+      throw err;
+    }
+  }
+  const ledger = FileLedger.open(dir, { verifier, signer, blockBytes: options.blockBytes, segmentBytes: options.segmentBytes });
+  let index: EventIndex | null = null;
+  try {
+    if (options.index !== false) {
+      const path = join(dir, INDEX_FILE);
+      const writable = signer !== undefined;
+      if (writable || existsSync(path)) index = openSqliteIndex(path, { readonly: !writable });
+    }
+    const store = new LocalStore(dir, ledger, index);
+    if (signer !== undefined && index !== null) await store.catchUp();
+    return store;
+  } catch (err) {
+    ledger.close();
+    await index?.close();
+    throw err;
+  }
+}
+
+/** Opens the index of a store for writing without the ledger's signer (reindex). */
+export async function reindexStore(dir: string): Promise<{ events: number }> {
+  const storeKey = readStoreVerifierKey(dir);
+  const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
+  const ledger = FileLedger.open(dir, { verifier });
+  const index = openSqliteIndex(join(dir, INDEX_FILE));
+  const store = new LocalStore(dir, ledger, index);
+  try {
+    return { events: await store.reindex() };
+  } finally {
+    await store.close();
+  }
+}
+
+export { CHECKPOINT_FILE };

@@ -1,0 +1,84 @@
+/**
+ * The Store: a tamper-evident ledger of exact event bytes (the point of commit) plus an
+ * index written behind it. The index is an EventIndex — SQLite now, ClickHouse later —
+ * and speaks only plain data (IndexRow, EventFilter, leaf numbers), never a driver type.
+ */
+
+/** The forensic columns of one event, derived from its leaf bytes (so rebuildable). */
+export interface IndexRow {
+  /** The event's leaf number in the ledger (0-based). */
+  leaf: number;
+  auditID: string | null;
+  stage: string | null;
+  level: string | null;
+  verb: string | null;
+  user: string | null;
+  /** JSON array text, or null when the event carries no groups. */
+  groups: string | null;
+  impersonatedUser: string | null;
+  /** JSON array text, or null. */
+  sourceIPs: string | null;
+  userAgent: string | null;
+  apiGroup: string | null;
+  apiVersion: string | null;
+  resource: string | null;
+  subresource: string | null;
+  namespace: string | null;
+  name: string | null;
+  requestURI: string | null;
+  responseCode: number | null;
+  authorizationDecision: string | null;
+  authorizationReason: string | null;
+  requestReceivedTimestamp: string | null;
+  stageTimestamp: string | null;
+  /** The event's time in microseconds since the epoch (requestReceived, else stage, else v1beta1 timestamp); null if none parses. */
+  timeUs: number | null;
+}
+
+/** Filters of `kubetrail query`; absent fields do not filter. Times are microseconds since the epoch. */
+export interface EventFilter {
+  user?: string;
+  verb?: string;
+  resource?: string;
+  namespace?: string;
+  name?: string;
+  /** Events at or after this time. */
+  sinceUs?: number;
+  /** Events before this time. */
+  untilUs?: number;
+  limit?: number;
+}
+
+/** The key dedupe works on: (auditID, stage), both present. */
+export interface DedupeKey {
+  auditID: string;
+  stage: string;
+}
+
+/**
+ * A derived view of the ledger. Rows arrive in leaf order, with no gaps: add() always
+ * continues at indexedSize(). Methods are async so that a remote index (ClickHouse)
+ * fits; an embedded one may answer synchronously inside the promise.
+ */
+export interface EventIndex {
+  readonly name: string;
+  /** How many leaves (from 0) the index holds rows for. */
+  indexedSize(): Promise<number>;
+  /** Adds the rows of leaves [indexedSize, indexedSize + rows.length), atomically. */
+  add(rows: readonly IndexRow[]): Promise<void>;
+  /** Which of the keys are already indexed, as `${auditID}\u0000${stage}` strings. */
+  seen(keys: readonly DedupeKey[]): Promise<Set<string>>;
+  /** Leaf numbers of matching events, ascending (oldest first). */
+  query(filter: EventFilter): AsyncIterable<number>;
+  /** Every row in leaf order (for verify). */
+  rows(): AsyncIterable<IndexRow>;
+  /** The number of rows actually present (may differ from indexedSize() if tampered). */
+  rowCount(): Promise<number>;
+  /** Drops every row (reindex starts over). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function dedupeKeyString(k: DedupeKey): string {
+  return `${k.auditID}\u0000${k.stage}`;
+}

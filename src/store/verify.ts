@@ -1,0 +1,243 @@
+/**
+ * verifyStore: does the store hold exactly what its signed checkpoint says, and does the
+ * index agree? Reads every segment sequentially (not through the block index, which it
+ * checks too), recomputes every leaf hash and every stored interior hash in order with
+ * an O(log n) fringe, compares each with the hashes file, folds the fringe into the root
+ * and compares it with the checkpoint; then recomputes each event's index row from its
+ * bytes and compares it column by column with the index. Stops at the first bad entry
+ * and names it.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { HASH_SIZE, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier } from '../ledger/index.js';
+import { StoreError } from './errors.js';
+import { firstDifference, indexRowOf } from './fields.js';
+import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
+import {
+  BLOCKS_FILE,
+  BLOCK_ENTRY_SIZE,
+  BLOCK_HEADER_SIZE,
+  HASHES_FILE,
+  INDEX_FILE,
+  LEDGER_DIR,
+  VERIFIER_KEY_FILE,
+  decodeBlockEntry,
+  decodeBlockHeader,
+  decodePayload,
+  segmentName,
+  segmentPath,
+} from './ledger-files/layout.js';
+import { openSqliteIndex } from './sqlite/sqlite-index.js';
+import type { IndexRow } from './types.js';
+
+export interface VerifyProblem {
+  /** Where: a file of the store, with segment/leaf details in the message. */
+  file: string;
+  leaf: number | null;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Events the checkpoint signs. */
+  size: number;
+  /** Events whose bytes were read and checked. */
+  checked: number;
+  indexChecked: number;
+  /** The first bad entry (verify stops there). */
+  problem: VerifyProblem | null;
+  /** Things that are not tampering: an interrupted batch beyond the checkpoint, a missing index. */
+  notes: string[];
+}
+
+export interface VerifyOptions {
+  /** Trust only this verifier key (else the store's verifier.key). */
+  verifierKey?: string;
+  /** Check the index too (default true when it exists). */
+  index?: boolean;
+}
+
+class Stop extends Error {
+  constructor(readonly problem: VerifyProblem) {
+    super(problem.message);
+  }
+}
+
+function fail(file: string, leaf: number | null, message: string): never {
+  throw new Stop({ file, leaf, message });
+}
+
+/** Reads a file front to back in chunks, HASH_SIZE bytes at a time. */
+class SequentialHashes {
+  readonly #fd: number;
+  #buf = Buffer.alloc(1 << 20);
+  #len = 0;
+  #pos = 0;
+  #filePos = 0;
+  index = 0;
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+  next(): Buffer | null {
+    if (this.#pos + HASH_SIZE > this.#len) {
+      const rest = this.#len - this.#pos;
+      this.#buf.copy(this.#buf, 0, this.#pos, this.#len);
+      const got = this.#fd < 0 ? 0 : readSync(this.#fd, this.#buf, rest, this.#buf.length - rest, this.#filePos);
+      this.#filePos += got;
+      this.#len = rest + got;
+      this.#pos = 0;
+      if (this.#len < HASH_SIZE) return null;
+    }
+    const h = this.#buf.subarray(this.#pos, this.#pos + HASH_SIZE);
+    this.#pos += HASH_SIZE;
+    this.index++;
+    return h;
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex').slice(0, 16);
+}
+
+export async function verifyStore(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const vkeyPath = join(dir, VERIFIER_KEY_FILE);
+  const vkeyText = options.verifierKey ?? (existsSync(vkeyPath) ? readFileSync(vkeyPath, 'utf8') : null);
+  if (vkeyText === null) throw new StoreError('NOT_A_STORE', `${dir}: not a kubetrail store (no ${VERIFIER_KEY_FILE})`);
+  let verifier;
+  try {
+    verifier = newVerifier(vkeyText.trim());
+  } catch (err) {
+    if (isLedgerError(err)) throw new StoreError('BAD_KEY', `${options.verifierKey !== undefined ? 'the key given' : vkeyPath}: ${err.message}`);
+    throw err;
+  }
+  const report: VerifyReport = { ok: true, size: 0, checked: 0, indexChecked: 0, problem: null, notes: [] };
+  const fds: number[] = [];
+  const openIf = (p: string): number => {
+    if (!existsSync(p)) return -1;
+    const fd = openSync(p, 'r');
+    fds.push(fd);
+    return fd;
+  };
+  const indexPath = join(dir, INDEX_FILE);
+  const index = options.index !== false && existsSync(indexPath) ? openSqliteIndex(indexPath, { readonly: true }) : null;
+  if (index === null) report.notes.push('no index to check');
+  let rowsIterator: AsyncIterator<IndexRow> | undefined;
+  try {
+    let cp;
+    try {
+      cp = readCheckpoint(dir, verifier);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'TAMPERED') fail('checkpoint', null, err.message);
+      throw err;
+    }
+    const size = cp.size;
+    report.size = size;
+    const blocks = existsSync(join(dir, LEDGER_DIR, BLOCKS_FILE)) ? readFileSync(join(dir, LEDGER_DIR, BLOCKS_FILE)) : Buffer.alloc(0);
+    const hashes = new SequentialHashes(openIf(join(dir, LEDGER_DIR, HASHES_FILE)));
+    const fringe: Uint8Array[] = [];
+    const rows = index?.rows()[Symbol.asyncIterator]();
+    rowsIterator = rows;
+    const indexed = index === null ? 0 : await index.indexedSize();
+    if (index !== null) {
+      const count = await index.rowCount();
+      if (indexed !== size) fail(INDEX_FILE, null, `the index covers ${indexed} events but the ledger holds ${size}${indexed < size ? ' (behind: run kubetrail reindex)' : ''}`);
+      if (count !== indexed) fail(INDEX_FILE, null, `the index has ${count} rows, but says it covers ${indexed} events`);
+    }
+
+    const checkHash = (want: Uint8Array, leaf: number, what: string, where: string, file: string): void => {
+      const at = hashes.index;
+      const got = hashes.next();
+      if (got === null) fail(HASHES_FILE, leaf, `${where}: stored hash ${at} (${what}) is missing: the hashes file ends early`);
+      if (!equalHashes(got, want)) {
+        fail(what === 'leaf hash' ? file : HASHES_FILE, leaf, `${where}: ${what} recomputed from the stored bytes is ${hex(want)}…, the hashes file records ${hex(got)}… (stored hash ${at})`);
+      }
+    };
+
+    let leaf = 0;
+    let blockNo = 0;
+    const segments = listSegments(dir);
+    segments.forEach((s, i) => {
+      if (s !== i && leaf < size) fail(segmentName(i), leaf, `segment ${segmentName(i)} is missing (found ${segmentName(s)} instead)`);
+    });
+    for (const s of segments) {
+      if (leaf >= size) break;
+      const fd = openIf(segmentPath(dir, s));
+      const segSize = fstatSync(fd).size;
+      let pos = 0;
+      while (pos < segSize && leaf < size) {
+        const header = Buffer.alloc(BLOCK_HEADER_SIZE);
+        const got = readSync(fd, header, 0, BLOCK_HEADER_SIZE, pos);
+        const where = `${segmentName(s)}, block at byte ${pos}`;
+        const h = decodeBlockHeader(header.subarray(0, got), 0);
+        if (typeof h === 'string') fail(segmentName(s), leaf, `${where}: ${h}`);
+        if (h.firstLeaf !== leaf) fail(segmentName(s), leaf, `${where}: starts at event ${h.firstLeaf}, expected ${leaf} (events missing, swapped or re-appended)`);
+        const compressed = Buffer.alloc(h.compressedLength);
+        const cgot = readSync(fd, compressed, 0, h.compressedLength, pos + BLOCK_HEADER_SIZE);
+        if (cgot !== h.compressedLength) fail(segmentName(s), leaf, `${where}: truncated (${cgot} of ${h.compressedLength} compressed bytes)`);
+        // The block index must describe the same block.
+        const at = blockNo * BLOCK_ENTRY_SIZE;
+        if (at + BLOCK_ENTRY_SIZE > blocks.length) fail(BLOCKS_FILE, leaf, `entry ${blockNo} for ${where} is missing`);
+        const e = decodeBlockEntry(blocks, at);
+        if (e.segment !== s || e.offset !== pos || e.firstLeaf !== h.firstLeaf || e.count !== h.count || e.compressedLength !== h.compressedLength || e.payloadLength !== h.payloadLength) {
+          fail(BLOCKS_FILE, leaf, `entry ${blockNo} disagrees with ${where}`);
+        }
+        let payload: Buffer;
+        try {
+          payload = inflateRawSync(compressed);
+        } catch (err) {
+          fail(segmentName(s), leaf, `${where} (events ${leaf}–${leaf + h.count - 1}): does not decompress (${(err as Error).message}): its bytes were changed`);
+        }
+        if (payload.length !== h.payloadLength) fail(segmentName(s), leaf, `${where}: decompresses to ${payload.length} bytes, header says ${h.payloadLength}`);
+        const leaves = decodePayload(payload, h.count);
+        if (typeof leaves === 'string') fail(segmentName(s), leaf, `${where}: ${leaves}`);
+        for (const bytes of leaves) {
+          if (leaf >= size) {
+            report.notes.push(`${where}: events from ${leaf} on are beyond the signed checkpoint (an interrupted batch; the next ingest removes them)`);
+            break;
+          }
+          const lw = `${segmentName(s)}, event ${leaf}`;
+          let h2 = hashLeaf(bytes);
+          checkHash(h2, leaf, 'leaf hash', lw, segmentName(s));
+          for (let n = leaf; n % 2 === 1; n = (n - 1) / 2) {
+            h2 = hashChildren(fringe.pop()!, h2);
+            checkHash(h2, leaf, 'interior hash', lw, segmentName(s));
+          }
+          fringe.push(h2);
+          if (rows !== undefined) {
+            const next = await rows.next();
+            if (next.done) fail(INDEX_FILE, leaf, `no index row for event ${leaf}`);
+            const row: IndexRow = next.value;
+            if (row.leaf !== leaf) fail(INDEX_FILE, leaf, `the index row for event ${leaf} is missing (next row is for event ${row.leaf})`);
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(bytes.toString('utf8'));
+            } catch {
+              fail(segmentName(s), leaf, `${lw}: the stored bytes are not JSON`);
+            }
+            const d = firstDifference(row, indexRowOf(leaf, parsed));
+            if (d !== null) fail(INDEX_FILE, leaf, `index row for event ${leaf} disagrees with the ledger: ${d.column} is ${JSON.stringify(d.a)} in the index, ${JSON.stringify(d.b)} in the event`);
+            report.indexChecked++;
+          }
+          leaf++;
+          report.checked++;
+        }
+        pos += BLOCK_HEADER_SIZE + h.compressedLength;
+        blockNo++;
+      }
+    }
+    if (leaf < size) fail(segments.length > 0 ? segmentName(segments.at(-1)!) : LEDGER_DIR, leaf, `the segments hold ${leaf} events but the checkpoint signs ${size}: events ${leaf}–${size - 1} are missing`);
+    let root = fringe.length === 0 ? emptyRoot() : fringe[fringe.length - 1];
+    for (let i = fringe.length - 2; i >= 0; i--) root = hashChildren(fringe[i], root);
+    if (cp.root !== null && !equalHashes(root, cp.root)) fail('checkpoint', null, `the tree root recomputed from ${size} stored events is ${hex(root)}…, the signed checkpoint says ${hex(cp.root)}…`);
+  } catch (err) {
+    if (!(err instanceof Stop)) throw err;
+    report.ok = false;
+    report.problem = err.problem;
+  } finally {
+    await rowsIterator?.return?.();
+    for (const fd of fds) closeSync(fd);
+    await index?.close();
+  }
+  return report;
+}
