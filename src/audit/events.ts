@@ -20,10 +20,17 @@ export function classifyAuditJSON(value: unknown): EventShape {
     return Array.isArray(obj.items) ? { kind: 'list', events: obj.items } : { kind: 'not-event', reason: 'an EventList without items' };
   }
   if (Array.isArray(obj.records)) return { kind: 'not-event', reason: 'an AKS (Azure diagnostic settings) envelope; not yet supported: extract properties.log' };
+  if (isAzureAuditRecord(obj)) return { kind: 'not-event', reason: 'an AKS (Azure diagnostic settings) record envelope; not yet supported: extract properties.log' };
   if (obj.protoPayload !== undefined && obj.logName !== undefined) return { kind: 'not-event', reason: 'a GKE LogEntry envelope; not yet supported' };
   if (obj.kind !== undefined && obj.kind !== 'Event') return { kind: 'not-event', reason: `not an audit event: kind ${JSON.stringify(obj.kind)}` };
   const looksLikeEvent =
     typeof obj.verb === 'string' || typeof obj.requestURI === 'string' || typeof obj.auditID === 'string' || (obj.user !== undefined && typeof obj.user === 'object');
   if (!looksLikeEvent) return { kind: 'not-event', reason: 'not an audit event: none of verb, requestURI, auditID or user' };
   return { kind: 'event', event: obj as unknown as AuditEvent };
+}
+
+/** One record of Azure's diagnostic settings: `{category: "kube-audit", properties: {log: "<event JSON>"}}`. */
+function isAzureAuditRecord(obj: Record<string, unknown>): boolean {
+  const properties = obj.properties as Record<string, unknown> | undefined;
+  return typeof obj.category === 'string' && obj.category.startsWith('kube-audit') && typeof properties?.log === 'string';
 }
