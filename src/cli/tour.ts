@@ -15,6 +15,12 @@ Write audit policies that are right:
 Make realistic traffic for demos, tests and benchmarks:
   kubetrail generate --events 100000 --seed 1 > audit.log
 
+Keep a tamper-evident record:
+  kubetrail keygen --name example.com/kubetrail/prod --private-key ~/.kubetrail/prod.key --store ./store
+  kubetrail ingest --store ./store --key ~/.kubetrail/prod.key audit.log
+  kubetrail verify --store ./store                    # exit 1 names the first altered or missing event
+  kubetrail query --store ./store --user alice --verb delete -o jsonl
+
 Run \`kubetrail <command> --help\` for the flags of each command.
 `;
 
