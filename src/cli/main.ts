@@ -10,6 +10,7 @@ import { registerTourCommand } from './tour.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerStoreCommands } from './store.js';
 import { registerQueryCommand } from './query.js';
+import { registerPruneCommand } from './prune.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerateCommand(program, ctx);
   registerStoreCommands(program, ctx);
   registerQueryCommand(program, ctx);
+  registerPruneCommand(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -103,7 +103,7 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
       await withStoreErrors(ctx, async () => {
         const report = await verifyStore(opts.store, { verifierKey });
         if (format === 'json') await write(ctx.out, `${JSON.stringify(report)}\n`);
-        else if (report.ok) await write(ctx.out, `intact: ${report.checked} events match the signed checkpoint (size ${report.size}); ${report.indexChecked} index rows agree\n`);
+        else if (report.ok) await write(ctx.out, `intact: ${report.checked} events${report.pruned > 0 ? ` (and ${report.pruned} older ones pruned by a signed record, their hashes checked)` : ''} match the signed checkpoint (size ${report.size}); ${report.indexChecked} index rows agree\n`);
         for (const n of report.notes) ctx.err.write(`kubetrail: note: ${n}\n`);
         if (report.problem !== null) {
           const p = report.problem;

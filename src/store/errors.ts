@@ -13,7 +13,9 @@ export type StoreErrorCode =
   /** Reading or writing the store's files failed. */
   | 'IO'
   /** A request outside the store (a leaf number beyond the tree, a filter that does not parse). */
-  | 'BAD_REQUEST';
+  | 'BAD_REQUEST'
+  /** The event's body was dropped by a signed prune record (retention); its hash remains in the tree. */
+  | 'PRUNED';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -14,3 +14,7 @@ export type { Store, OpenStoreOptions, PendingEvent } from './store.js';
 export type { AppendResult } from './ledger-files/file-ledger.js';
 export { verifyStore } from './verify.js';
 export type { VerifyReport, VerifyProblem, VerifyOptions } from './verify.js';
+export { planRetention, parseAge, parseSize } from './retention.js';
+export type { RetentionOptions, RetentionPlan } from './retention.js';
+export type { PruneRecord } from './ledger-files/prune-record.js';
+export type { SegmentInfo } from './ledger-files/file-ledger.js';

@@ -9,6 +9,8 @@ import { generateSignerKey, isLedgerError, newSigner, newVerifier, verifierKeyOf
 import { StoreError } from './errors.js';
 import { indexRowOf } from './fields.js';
 import { FileLedger, writeFileAtomic, type AppendResult } from './ledger-files/file-ledger.js';
+import type { PruneRecord } from './ledger-files/prune-record.js';
+import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
 import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import type { DedupeKey, EventFilter, EventIndex, IndexRow } from './types.js';
@@ -27,6 +29,16 @@ export interface Store {
   readonly size: number;
   /** The latest signed checkpoint text, or null when empty. */
   readonly checkpoint: string | null;
+  /** The first event whose body is stored (0 unless retention pruned older ones). */
+  readonly firstStored: number;
+  /** The latest signed prune record, or null. */
+  readonly pruneRecord: PruneRecord | null;
+  /**
+   * Applies retention: drops whole old segments by age or size behind a signed prune
+   * record (their hashes stay, so the tree and later proofs still verify). With dryRun,
+   * only says what it would drop.
+   */
+  prune(options: RetentionOptions & { dryRun?: boolean }): Promise<RetentionPlan & { record: PruneRecord | null }>;
   /** Commits a batch to the ledger (durable and signed on return), then indexes it. */
   commit(batch: readonly PendingEvent[]): Promise<AppendResult>;
   /** Which (auditID, stage) keys are already stored, as dedupeKeyString values. */
@@ -34,6 +46,7 @@ export interface Store {
   /** Matching events, oldest first. */
   query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }>;
   readLeaf(n: number): Buffer;
+  /** Stored leaves [from, to); from defaults to firstStored (reading a pruned event throws PRUNED). */
   readRange(from?: number, to?: number): Iterable<Buffer>;
   root(n?: number): Uint8Array;
   proveInclusion(index: number, n?: number): Uint8Array[];
@@ -134,6 +147,27 @@ class LocalStore implements Store {
   get checkpoint(): string | null {
     return this.#ledger.checkpoint;
   }
+  get firstStored(): number {
+    return this.#ledger.firstStored;
+  }
+  get pruneRecord(): PruneRecord | null {
+    return this.#ledger.pruneRecord;
+  }
+
+  async prune(options: RetentionOptions & { dryRun?: boolean }): Promise<RetentionPlan & { record: PruneRecord | null }> {
+    const newest = (s: { firstLeaf: number; count: number }): number | null => {
+      try {
+        return indexRowOf(s.firstLeaf + s.count - 1, JSON.parse(this.#ledger.readLeaf(s.firstLeaf + s.count - 1).toString('utf8'))).timeUs;
+      } catch {
+        return null; // not JSON: of unknown age, so kept
+      }
+    };
+    const plan = planRetention(this.#ledger.segments(), newest, options);
+    if (plan.keepFrom === null || options.dryRun === true) return { ...plan, record: null };
+    const record = this.#ledger.prune(plan.keepFrom, plan.reason, options.now);
+    await this.#index?.prune(plan.keepFrom);
+    return { ...plan, record };
+  }
 
   async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
     const result = this.#ledger.append(batch.map((e) => e.bytes));
@@ -150,6 +184,7 @@ class LocalStore implements Store {
     const index = this.#needIndex();
     for await (const leaf of index.query(filter)) {
       if (leaf >= this.#ledger.size) break;
+      if (leaf < this.#ledger.firstStored) continue; // a prune the index has not caught up with
       yield { leaf, bytes: this.#ledger.readLeaf(leaf) };
     }
   }
@@ -177,7 +212,12 @@ class LocalStore implements Store {
   /** Indexes leaves [indexedSize, size): after a crash between ledger commit and index write. */
   async catchUp(): Promise<number> {
     const index = this.#needIndex();
-    const from = await index.indexedSize();
+    let from = await index.indexedSize();
+    if (from < this.#ledger.firstStored) {
+      // Behind across a prune (a crash between the two): start over at the first stored event.
+      await index.clear(this.#ledger.firstStored);
+      from = this.#ledger.firstStored;
+    }
     if (from > this.#ledger.size) {
       throw new StoreError('TAMPERED', `the index claims ${from} events but the ledger holds ${this.#ledger.size}; run kubetrail reindex --store ${this.dir}`);
     }
@@ -195,7 +235,7 @@ class LocalStore implements Store {
   }
 
   async reindex(): Promise<number> {
-    await this.#needIndex().clear();
+    await this.#needIndex().clear(this.#ledger.firstStored);
     return this.catchUp();
   }
 
@@ -238,7 +278,11 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
       if (writable || existsSync(path)) index = openSqliteIndex(path, { readonly: !writable });
     }
     const store = new LocalStore(dir, ledger, index);
-    if (signer !== undefined && index !== null) await store.catchUp();
+    if (signer !== undefined && index !== null) {
+      // Finish a prune that was signed but not yet applied to the index.
+      if (ledger.firstStored > 0) await index.prune(ledger.firstStored);
+      await store.catchUp();
+    }
     return store;
   } catch (err) {
     ledger.close();

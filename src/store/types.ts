@@ -74,8 +74,10 @@ export interface EventIndex {
   rows(): AsyncIterable<IndexRow>;
   /** The number of rows actually present (may differ from indexedSize() if tampered). */
   rowCount(): Promise<number>;
-  /** Drops every row (reindex starts over). */
-  clear(): Promise<void>;
+  /** Drops every row; the index then continues at leaf `from` (the first stored event; reindex starts over). */
+  clear(from?: number): Promise<void>;
+  /** Deletes the rows of leaves before `keepFrom` (their bodies were pruned). */
+  prune(keepFrom: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { HASH_SIZE, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier } from '../ledger/index.js';
+import { HASH_SIZE, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
 import { StoreError } from './errors.js';
 import { firstDifference, indexRowOf } from './fields.js';
 import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
@@ -28,6 +28,8 @@ import {
   segmentName,
   segmentPath,
 } from './ledger-files/layout.js';
+import { HashFile } from './ledger-files/hash-file.js';
+import { PRUNE_FILE, openPruneRecord, type PruneRecord } from './ledger-files/prune-record.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import type { IndexRow } from './types.js';
 
@@ -47,8 +49,10 @@ export interface VerifyReport {
   indexChecked: number;
   /** The first bad entry (verify stops there). */
   problem: VerifyProblem | null;
-  /** Things that are not tampering: an interrupted batch beyond the checkpoint, a missing index. */
+  /** Things that are not tampering: an interrupted batch beyond the checkpoint, a missing index, a signed prune. */
   notes: string[];
+  /** Events whose bodies a signed prune record dropped (their hashes are still checked against the root). */
+  pruned: number;
 }
 
 export interface VerifyOptions {
@@ -76,8 +80,10 @@ class SequentialHashes {
   #pos = 0;
   #filePos = 0;
   index = 0;
-  constructor(fd: number) {
+  constructor(fd: number, start = 0) {
     this.#fd = fd;
+    this.#filePos = start * HASH_SIZE;
+    this.index = start;
   }
   next(): Buffer | null {
     if (this.#pos + HASH_SIZE > this.#len) {
@@ -111,7 +117,7 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     if (isLedgerError(err)) throw new StoreError('BAD_KEY', `${options.verifierKey !== undefined ? 'the key given' : vkeyPath}: ${err.message}`);
     throw err;
   }
-  const report: VerifyReport = { ok: true, size: 0, checked: 0, indexChecked: 0, problem: null, notes: [] };
+  const report: VerifyReport = { ok: true, size: 0, checked: 0, indexChecked: 0, problem: null, notes: [], pruned: 0 };
   const fds: number[] = [];
   const openIf = (p: string): number => {
     if (!existsSync(p)) return -1;
@@ -134,15 +140,71 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     const size = cp.size;
     report.size = size;
     const blocks = existsSync(join(dir, LEDGER_DIR, BLOCKS_FILE)) ? readFileSync(join(dir, LEDGER_DIR, BLOCKS_FILE)) : Buffer.alloc(0);
-    const hashes = new SequentialHashes(openIf(join(dir, LEDGER_DIR, HASHES_FILE)));
+    const hashesFd = openIf(join(dir, LEDGER_DIR, HASHES_FILE));
+
+    // Retention: events before a signed prune record's keepFrom have no bodies. Their
+    // stored hashes still feed the root compared with the checkpoint below, and the
+    // record itself must be signed by the trusted key and name this tree's root.
+    const prunePath = join(dir, LEDGER_DIR, PRUNE_FILE);
+    let prune: PruneRecord | null = null;
+    if (existsSync(prunePath)) {
+      try {
+        prune = openPruneRecord(readFileSync(prunePath, 'utf8'), verifier);
+      } catch (err) {
+        if (err instanceof StoreError) fail(`${LEDGER_DIR}/${PRUNE_FILE}`, null, err.message);
+        throw err;
+      }
+      if (prune.treeSize > size) fail(`${LEDGER_DIR}/${PRUNE_FILE}`, null, `the prune record was signed at ${prune.treeSize} events, beyond the checkpoint's ${size}`);
+    }
+    const keepFrom = prune?.keepFrom ?? 0;
+    let leaf = keepFrom;
+    let blockNo = 0;
+    let firstSegment = 0;
     const fringe: Uint8Array[] = [];
+    if (keepFrom > 0) {
+      const hashFile = new HashFile(hashesFd, storedHashCount(size));
+      for (; blockNo * BLOCK_ENTRY_SIZE + BLOCK_ENTRY_SIZE <= blocks.length; blockNo++) {
+        const e = decodeBlockEntry(blocks, blockNo * BLOCK_ENTRY_SIZE);
+        if (e.firstLeaf >= keepFrom) break;
+      }
+      if (blockNo * BLOCK_ENTRY_SIZE + BLOCK_ENTRY_SIZE > blocks.length) fail(BLOCKS_FILE, keepFrom, `no block starts at event ${keepFrom}, where the prune record says the stored events begin`);
+      const first = decodeBlockEntry(blocks, blockNo * BLOCK_ENTRY_SIZE);
+      if (first.firstLeaf !== keepFrom || first.offset !== 0) fail(BLOCKS_FILE, keepFrom, `the prune record keeps events from ${keepFrom}, which does not start a segment`);
+      firstSegment = first.segment;
+      // The fringe at keepFrom: the roots of the complete subtrees covering [0, keepFrom).
+      try {
+        let start = 0;
+        for (let level = Math.floor(Math.log2(keepFrom)); level >= 0; level--) {
+          const width = 2 ** level;
+          if (start + width > keepFrom) continue;
+          fringe.push(hashFile.readHashes([storedHashIndex(level, start / width)])[0]);
+          start += width;
+        }
+        if (!equalHashes(treeHash(prune!.treeSize, hashFile), prune!.root)) fail(`${LEDGER_DIR}/${PRUNE_FILE}`, null, `the prune record's root at ${prune!.treeSize} events is not this tree's`);
+      } catch (err) {
+        if (err instanceof StoreError) fail(HASHES_FILE, null, err.message);
+        throw err;
+      }
+      report.pruned = keepFrom;
+      report.notes.push(`events 0–${keepFrom - 1} were pruned by a signed record (${prune!.reason}, ${prune!.time}); their hashes are still part of the verified tree`);
+    }
+    const hashes = new SequentialHashes(hashesFd, storedHashIndex(0, keepFrom));
+    // Missing segments first: they explain everything after them (index rows included).
+    const allSegments = listSegments(dir);
+    const segments = allSegments.filter((s) => s >= firstSegment);
+    if (allSegments.length > segments.length) report.notes.push(`${allSegments.length - segments.length} pruned segment file(s) are still on disk (the next ingest or prune removes them)`);
+    segments.forEach((s, i) => {
+      const want = firstSegment + i;
+      if (s !== want && leaf < size) fail(segmentName(want), leaf, `segment ${segmentName(want)} is missing (found ${segmentName(s)} instead)${keepFrom === 0 ? ' and no signed prune record authorises removing events' : ''}`);
+    });
+    if (segments.length > 0 && segments[0] !== firstSegment && leaf < size) fail(segmentName(firstSegment), leaf, `segment ${segmentName(firstSegment)} is missing${keepFrom === 0 ? ' and no signed prune record authorises removing events' : ''}`);
     const rows = index?.rows()[Symbol.asyncIterator]();
     rowsIterator = rows;
     const indexed = index === null ? 0 : await index.indexedSize();
     if (index !== null) {
       const count = await index.rowCount();
       if (indexed !== size) fail(INDEX_FILE, null, `the index covers ${indexed} events but the ledger holds ${size}${indexed < size ? ' (behind: run kubetrail reindex)' : ''}`);
-      if (count !== indexed) fail(INDEX_FILE, null, `the index has ${count} rows, but says it covers ${indexed} events`);
+      if (count !== indexed - keepFrom) fail(INDEX_FILE, null, `the index has ${count} rows, but says it covers events ${keepFrom}–${indexed - 1}`);
     }
 
     const checkHash = (want: Uint8Array, leaf: number, what: string, where: string, file: string): void => {
@@ -154,12 +216,6 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       }
     };
 
-    let leaf = 0;
-    let blockNo = 0;
-    const segments = listSegments(dir);
-    segments.forEach((s, i) => {
-      if (s !== i && leaf < size) fail(segmentName(i), leaf, `segment ${segmentName(i)} is missing (found ${segmentName(s)} instead)`);
-    });
     for (const s of segments) {
       if (leaf >= size) break;
       const fd = openIf(segmentPath(dir, s));

@@ -60,6 +60,7 @@ import {
 import { HashFile } from './hash-file.js';
 import { fstatOf, fsyncDir, writeAll, writeFileAtomic } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
+import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
 export { listSegments, readCheckpoint, writeFileAtomic };
 
@@ -74,6 +75,16 @@ export interface FileLedgerOptions {
   segmentBytes?: number;
   /** zlib level, 0–9 (default 1: about twice the speed of 6 for 0.15× instead of 0.11× of the raw size on generated logs). */
   compressionLevel?: number;
+}
+
+/** One segment file as the block index describes it. */
+export interface SegmentInfo {
+  segment: number;
+  firstLeaf: number;
+  /** Events in the segment. */
+  count: number;
+  /** Bytes of the segment file (block headers and compressed payloads). */
+  bytes: number;
 }
 
 export interface AppendResult {
@@ -104,6 +115,8 @@ export class FileLedger {
   #cache: { block: number; leaves: Buffer[] } | null = null;
   readonly #readFds = new Map<number, number>();
   #closed = false;
+  /** The latest signed prune record; events before its keepFrom have no body here. */
+  #prune: PruneRecord | null = null;
 
   private constructor(dir: string, opts: FileLedgerOptions, state: { size: number; checkpoint: string | null; entries: BlockEntry[]; hashFd: number; blocksFd: number; segment: number; segmentSize: number }) {
     this.dir = dir;
@@ -189,6 +202,17 @@ export class FileLedger {
         ledger.close();
         throw new StoreError('TAMPERED', `${HASHES_FILE}: the tree root of ${size} events does not match the signed checkpoint`);
       }
+      try {
+        ledger.#prune = readPruneRecord(dir, opts.verifier, (n) => ledger.root(n), size);
+        if (writable && ledger.#prune !== null) {
+          // Finish a prune interrupted after its record was signed: delete the files it covers.
+          const firstKept = ledger.segments()[0]?.segment ?? segment;
+          for (const s of listSegments(dir)) if (s < firstKept) unlinkSync(segmentPath(dir, s));
+        }
+      } catch (err) {
+        ledger.close();
+        throw err;
+      }
       return ledger;
     } catch (err) {
       if (blocksFd >= 0) closeSync(blocksFd);
@@ -200,6 +224,60 @@ export class FileLedger {
   /** Committed (checkpointed) events. */
   get size(): number {
     return this.#size;
+  }
+
+  /** The first event whose body is stored (0 unless a signed prune record dropped older ones). */
+  get firstStored(): number {
+    return this.#prune?.keepFrom ?? 0;
+  }
+
+  /** The latest signed prune record, or null when nothing was pruned. */
+  get pruneRecord(): PruneRecord | null {
+    return this.#prune;
+  }
+
+  /** The segments whose events are still stored, oldest first. */
+  segments(): SegmentInfo[] {
+    const out: SegmentInfo[] = [];
+    for (const e of this.#entries) {
+      if (e.firstLeaf + e.count <= this.firstStored) continue;
+      const last = out.at(-1);
+      const end = e.offset + BLOCK_HEADER_SIZE + e.compressedLength;
+      if (last !== undefined && last.segment === e.segment) {
+        last.count += e.count;
+        last.bytes = end;
+      } else {
+        out.push({ segment: e.segment, firstLeaf: e.firstLeaf, count: e.count, bytes: end });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Drops the bodies of events [firstStored, keepFrom): signs a prune record first (so a
+   * crash leaves either nothing done or an authorised prune with files still to delete),
+   * then deletes the segment files. keepFrom must start a segment other than the one being
+   * written, so the files are deleted whole and never rewritten.
+   */
+  prune(keepFrom: number, reason: string, time: Date = new Date()): PruneRecord {
+    this.#open();
+    if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'pruning needs the store\'s signing key');
+    const segments = this.segments();
+    const target = segments.find((s) => s.firstLeaf === keepFrom);
+    if (target === undefined || keepFrom <= this.firstStored) throw new StoreError('BAD_REQUEST', `events can be pruned only up to the start of a stored segment; ${keepFrom} is not one`);
+    const record: PruneRecord = { origin: this.origin, keepFrom, treeSize: this.#size, root: this.root(this.#size), reason, time: time.toISOString() };
+    writeFileAtomic(join(this.dir, LEDGER_DIR), PRUNE_FILE, signPruneRecord(record, this.#signer));
+    this.#prune = record;
+    for (const s of segments) {
+      if (s.segment >= target.segment) break;
+      const fd = this.#readFds.get(s.segment);
+      if (fd !== undefined) closeSync(fd);
+      this.#readFds.delete(s.segment);
+      if (existsSync(segmentPath(this.dir, s.segment))) unlinkSync(segmentPath(this.dir, s.segment));
+    }
+    this.#cache = null;
+    fsyncDir(join(this.dir, LEDGER_DIR));
+    return record;
   }
 
   /** The latest signed checkpoint, or null before the first batch. */
@@ -306,14 +384,23 @@ export class FileLedger {
   readLeaf(n: number): Buffer {
     this.#open();
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.#size) throw new StoreError('BAD_REQUEST', `leaf ${n} is not in the ledger of ${this.#size} events`);
+    this.#notPruned(n);
     const b = this.#findBlock(n);
     const leaves = this.#blockLeaves(b);
     return Buffer.from(leaves[n - this.#entries[b].firstLeaf]);
   }
 
-  /** Leaves [from, to) in order, block by block. */
-  *readRange(from = 0, to = this.#size): Generator<Buffer> {
+  #notPruned(n: number): void {
+    if (n < this.firstStored) {
+      const p = this.#prune!;
+      throw new StoreError('PRUNED', `event ${n} was pruned (${p.reason}, ${p.time}); events from ${p.keepFrom} on are stored, and its hash remains in the tree`);
+    }
+  }
+
+  /** Leaves [from, to) in order, block by block (from defaults to the first stored event). */
+  *readRange(from = this.firstStored, to = this.#size): Generator<Buffer> {
     to = Math.min(to, this.#size);
+    if (from < to) this.#notPruned(from);
     let n = from;
     while (n < to) {
       const b = this.#findBlock(n);
@@ -394,4 +481,17 @@ export class FileLedger {
     if (this.#hashFd >= 0) closeSync(this.#hashFd);
     this.#closed = true;
   }
+}
+
+/**
+ * Reads the store's prune record, if any, and checks that it is signed by the trusted key
+ * and describes this tree (its root at its size is the tree's). Anything else is tampering.
+ */
+export function readPruneRecord(dir: string, verifier: Verifier, rootAt: (n: number) => Uint8Array, size: number): PruneRecord | null {
+  const path = join(dir, LEDGER_DIR, PRUNE_FILE);
+  if (!existsSync(path)) return null;
+  const record = openPruneRecord(readFileSync(path, 'utf8'), verifier);
+  if (record.treeSize > size) throw new StoreError('TAMPERED', `${LEDGER_DIR}/${PRUNE_FILE}: the prune record was signed at ${record.treeSize} events, beyond the checkpoint's ${size}`);
+  if (!equalHashes(rootAt(record.treeSize), record.root)) throw new StoreError('TAMPERED', `${LEDGER_DIR}/${PRUNE_FILE}: the prune record's root at ${record.treeSize} events is not this tree's`);
+  return record;
 }

@@ -132,11 +132,14 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     async rowCount() {
       return Number(db.prepare(`SELECT count(*) FROM events`).pluck().get());
     },
-    async clear() {
+    async clear(from = 0) {
       db.transaction(() => {
         db.prepare(`DELETE FROM events`).run();
-        setLeaves.run('0');
+        setLeaves.run(String(from));
       })();
+    },
+    async prune(keepFrom: number) {
+      db.prepare(`DELETE FROM events WHERE leaf < ?`).run(keepFrom);
     },
     async close() {
       db.close();
