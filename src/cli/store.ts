@@ -96,12 +96,14 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
     .description('check every stored event against the signed checkpoint, and the index against the ledger (exit 1 when tampered)')
     .requiredOption('--store <dir>', 'the store directory')
     .option('--key <path>', 'trust only this public (verifier) key file, not the one in the store')
+    .option('--checkpoint <file>', 'a checkpoint saved elsewhere earlier (a witness): the store must still contain that tree, unchanged')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (opts: { store: string; key?: string; output: string }) => {
+    .action(async (opts: { store: string; key?: string; checkpoint?: string; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
       const verifierKey = opts.key === undefined ? undefined : readKeyFile(opts.key, 'the public key');
+      const witnessCheckpoint = opts.checkpoint === undefined ? undefined : readKeyFile(opts.checkpoint, 'the witness checkpoint');
       await withStoreErrors(ctx, async () => {
-        const report = await verifyStore(opts.store, { verifierKey });
+        const report = await verifyStore(opts.store, { verifierKey, witnessCheckpoint });
         if (format === 'json') await write(ctx.out, `${JSON.stringify(report)}\n`);
         else if (report.ok) await write(ctx.out, `intact: ${report.checked} events${report.pruned > 0 ? ` (and ${report.pruned} older ones pruned by a signed record, their hashes checked)` : ''} match the signed checkpoint (size ${report.size}); ${report.indexChecked} index rows agree\n`);
         for (const n of report.notes) ctx.err.write(`kubetrail: note: ${n}\n`);

@@ -10,7 +10,8 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { HASH_SIZE, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
+import { HASH_SIZE, checkConsistency, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, openCheckpoint, proveConsistency, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
+import type { Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
 import { firstDifference, indexRowOf } from './fields.js';
 import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
@@ -60,6 +61,12 @@ export interface VerifyOptions {
   verifierKey?: string;
   /** Check the index too (default true when it exists). */
   index?: boolean;
+  /**
+   * A checkpoint saved elsewhere earlier (a witness's copy): the store must still contain
+   * the tree it signed, unchanged (RFC 6962 consistency). Catches a history rewritten by
+   * someone holding the signing key: truncated and re-appended, then re-signed.
+   */
+  witnessCheckpoint?: string;
 }
 
 class Stop extends Error {
@@ -286,6 +293,7 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     let root = fringe.length === 0 ? emptyRoot() : fringe[fringe.length - 1];
     for (let i = fringe.length - 2; i >= 0; i--) root = hashChildren(fringe[i], root);
     if (cp.root !== null && !equalHashes(root, cp.root)) fail('checkpoint', null, `the tree root recomputed from ${size} stored events is ${hex(root)}…, the signed checkpoint says ${hex(cp.root)}…`);
+    if (options.witnessCheckpoint !== undefined) checkWitness(options.witnessCheckpoint, verifier, size, root, hashesFd, report);
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
     report.ok = false;
@@ -296,4 +304,30 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     await index?.close();
   }
   return report;
+}
+
+/**
+ * The store's tree (now verified from its bytes) must extend the tree a witness saw: same
+ * origin and key, no smaller, and a consistency proof from the stored hashes that checks
+ * against both roots.
+ */
+function checkWitness(text: string, verifier: Verifier, size: number, root: Uint8Array, hashesFd: number, report: VerifyReport): void {
+  let witness;
+  try {
+    witness = openCheckpoint(text, [verifier], { origin: verifier.name }).checkpoint;
+  } catch (err) {
+    if (isLedgerError(err)) fail('--checkpoint', null, `the witness checkpoint does not verify with the trusted key: ${err.message}`);
+    throw err;
+  }
+  if (witness.size > size) fail('checkpoint', null, `a checkpoint signed earlier covers ${witness.size} events, the store now holds ${size}: events were removed (the log was rolled back)`);
+  if (witness.size === 0) return;
+  const hashes = new HashFile(hashesFd, storedHashCount(size));
+  const proof = proveConsistency(size, witness.size, hashes);
+  try {
+    checkConsistency(proof, size, root, witness.size, witness.root);
+  } catch (err) {
+    if (isLedgerError(err)) fail('checkpoint', null, `the store is not consistent with the checkpoint signed earlier at ${witness.size} events: history before it was rewritten (${err.message})`);
+    throw err;
+  }
+  report.notes.push(`consistent with the witness checkpoint at ${witness.size} events`);
 }
