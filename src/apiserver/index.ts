@@ -14,3 +14,12 @@ export {
   readFlags,
 } from './audit-flags.js';
 export type { AuditLogFormat, AuditSettings, FoundFlag } from './audit-flags.js';
+export { ManifestError, isManifestError } from './manifest/errors.js';
+export type { ManifestErrorCode } from './manifest/errors.js';
+export { readApiserverManifest, isApiserverArgv } from './manifest/locate.js';
+export type { ApiserverManifest } from './manifest/locate.js';
+export { patchManifest, unpatchManifest, pathNeeds, isUnder } from './manifest/patch.js';
+export type { ManifestChanges, PatchResult, PathNeed, PathRole } from './manifest/patch.js';
+export { resolveHostPath } from './host-root.js';
+export { enableAudit, disableAudit, rollbackManifest, latestBackup, resolveSettings, WRITE_STEPS, DEFAULT_MANIFEST, DEFAULT_BACKUP_DIR } from './enable.js';
+export type { EnableOptions, HostOptions, ManifestResult, WriteStep, FileChange } from './enable.js';

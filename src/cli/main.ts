@@ -11,6 +11,7 @@ import { registerGenerateCommand } from './generate.js';
 import { registerStoreCommands } from './store.js';
 import { registerQueryCommand } from './query.js';
 import { registerPruneCommand } from './prune.js';
+import { registerEnableCommands } from './enable.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerStoreCommands(program, ctx);
   registerQueryCommand(program, ctx);
   registerPruneCommand(program, ctx);
+  registerEnableCommands(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
