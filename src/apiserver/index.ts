@@ -23,3 +23,5 @@ export type { ManifestChanges, PatchResult, PathNeed, PathRole } from './manifes
 export { resolveHostPath } from './host-root.js';
 export { enableAudit, disableAudit, rollbackManifest, latestBackup, resolveSettings, WRITE_STEPS, DEFAULT_MANIFEST, DEFAULT_BACKUP_DIR } from './enable.js';
 export type { EnableOptions, HostOptions, ManifestResult, WriteStep, FileChange } from './enable.js';
+export { auditStatus, auditDoctor, cisChecks, findApiserverProcesses, versionOfImage } from './status/index.js';
+export type { StatusReport, StatusOptions, DoctorCheck, DoctorOptions, CheckStatus, ApiserverProcess, AuditFlagsView, LogBackend } from './status/index.js';

@@ -12,6 +12,7 @@ import { registerStoreCommands } from './store.js';
 import { registerQueryCommand } from './query.js';
 import { registerPruneCommand } from './prune.js';
 import { registerEnableCommands } from './enable.js';
+import { registerStatusCommands } from './status.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerQueryCommand(program, ctx);
   registerPruneCommand(program, ctx);
   registerEnableCommands(program, ctx);
+  registerStatusCommands(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
