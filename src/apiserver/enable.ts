@@ -73,8 +73,7 @@ function step(opts: Pick<HostOptions, 'failAt'>, name: WriteStep): void {
  * re-running enable on a cluster with audit on keeps its paths), then the CIS defaults.
  * Rotation values already in the manifest are kept only when they meet CIS.
  */
-export function resolveSettings(requested: Partial<AuditSettings>, manifestText: string): AuditSettings {
-  const current = auditFlagMap(readApiserverManifest(manifestText).argv);
+export function resolveSettings(requested: Partial<AuditSettings>, current: ReadonlyMap<string, string>): AuditSettings {
   const number = (flag: string, min: number): number | undefined => {
     const v = current.get(flag);
     return v !== undefined && /^[0-9]+$/.test(v) && Number(v) >= min ? Number(v) : undefined;
@@ -254,7 +253,7 @@ function runWrites(p: Paths, result: ManifestResult, opts: HostOptions, installs
 export function enableAudit(opts: EnableOptions): ManifestResult {
   const p = paths(opts);
   const before = readManifest(p);
-  const settings = resolveSettings(opts.settings, before);
+  const settings = resolveSettings(opts.settings, auditFlagMap(readApiserverManifest(before).argv));
   if (settings.webhookConfigPath !== null && opts.settings.webhookConfigPath !== undefined && opts.webhookConfig === undefined) {
     throw new ManifestError('BAD_VALUE', '--webhook-config-path needs --webhook-config FILE (the kubeconfig to install there)');
   }

@@ -25,3 +25,5 @@ export { enableAudit, disableAudit, rollbackManifest, latestBackup, resolveSetti
 export type { EnableOptions, HostOptions, ManifestResult, WriteStep, FileChange } from './enable.js';
 export { auditStatus, auditDoctor, cisChecks, findApiserverProcesses, versionOfImage } from './status/index.js';
 export type { StatusReport, StatusOptions, DoctorCheck, DoctorOptions, CheckStatus, ApiserverProcess, AuditFlagsView, LogBackend } from './status/index.js';
+export { renderConfig, mergeConfig, currentAuditArgs, validateConfig, RENDER_TARGETS } from './render/index.js';
+export type { RenderTarget, RenderOptions, MergeResult, KubeadmApi, SchemaError } from './render/index.js';

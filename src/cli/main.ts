@@ -13,6 +13,7 @@ import { registerQueryCommand } from './query.js';
 import { registerPruneCommand } from './prune.js';
 import { registerEnableCommands } from './enable.js';
 import { registerStatusCommands } from './status.js';
+import { registerRenderCommand } from './render.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPruneCommand(program, ctx);
   registerEnableCommands(program, ctx);
   registerStatusCommands(program, ctx);
+  registerRenderCommand(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
