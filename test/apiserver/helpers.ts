@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { diffLines } from 'diff';
 import { presetPolicyText } from '../../src/audit/policy/index.js';
 import { SHARED_DIR, sharedPath } from '../support/paths.js';
 
@@ -32,4 +33,16 @@ export function tempNode(manifest: string): TempNode {
   const policyFile = join(root, '..', `${root.split('/').pop()}-policy.yaml`);
   writeFileSync(policyFile, presetPolicyText('recommended'));
   return { root, manifestFile, policyFile, cleanup: () => (rmSync(root, { recursive: true, force: true }), rmSync(policyFile, { force: true })) };
+}
+
+/** The lines a change added and removed (whole lines, in order). */
+export function changedLines(a: string, b: string): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const part of diffLines(a, b)) {
+    const lines = part.value.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
+    if (part.added) added.push(...lines);
+    if (part.removed) removed.push(...lines);
+  }
+  return { added, removed };
 }

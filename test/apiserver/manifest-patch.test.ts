@@ -5,24 +5,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
-import { diffLines } from 'diff';
 import { auditFlagMap, auditFlagsFor, defaultAuditSettings, isUnder, patchManifest, readApiserverManifest, unpatchManifest, type AuditSettings } from '../../src/apiserver/index.js';
 import { SKIP_WITHOUT_SHARED } from '../support/paths.js';
-import { fixtureText, manifestFixtures } from './helpers.js';
+import { changedLines, fixtureText, manifestFixtures } from './helpers.js';
 
 /** Lines a patch may add or remove: audit flags, and the lines of audit mounts and volumes. */
 const AUDIT_LINE = /audit|^\s*(- )?\s*(mountPath|name|readOnly|hostPath|path|type):|^\s*- hostPath:\s*$/;
 
-function changedLines(a: string, b: string): { added: string[]; removed: string[] } {
-  const added: string[] = [];
-  const removed: string[] = [];
-  for (const part of diffLines(a, b)) {
-    const lines = part.value.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
-    if (part.added) added.push(...lines);
-    if (part.removed) removed.push(...lines);
-  }
-  return { added, removed };
-}
 
 function checkMounted(text: string, settings: AuditSettings): void {
   const m = readApiserverManifest(text);

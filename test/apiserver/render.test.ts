@@ -8,25 +8,14 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { diffLines } from 'diff';
 import { auditFlagsFor, currentAuditArgs, defaultAuditSettings, mergeConfig, renderConfig, resolveSettings, validateConfig, type RenderTarget } from '../../src/apiserver/index.js';
 import { runCli } from '../support/cli.js';
 import { SHARED_DIR, SKIP_WITHOUT_SHARED, sharedPath } from '../support/paths.js';
-import { tempNode } from './helpers.js';
+import { changedLines as changed, tempNode } from './helpers.js';
 
 const TARGETS: RenderTarget[] = ['kind', 'kubeadm', 'k0s', 'k3s'];
 const OK_LINE = /audit|extraArgs|extraVolumes|extraMounts|hostPath|mountPath|containerPath|readOnly|pathType|name:|value:|kube-apiserver-arg|^\s*api:|apiServer|^\s*- \|$|kind: ClusterConfiguration|^\s*-\s*$/;
 
-function changed(a: string, b: string): { added: string[]; removed: string[] } {
-  const added: string[] = [];
-  const removed: string[] = [];
-  for (const part of diffLines(a, b)) {
-    const lines = part.value.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '');
-    if (part.added) added.push(...lines);
-    if (part.removed) removed.push(...lines);
-  }
-  return { added, removed };
-}
 
 const POLICY_HOST = '/home/admin/audit-policy.yaml';
 

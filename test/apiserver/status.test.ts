@@ -183,6 +183,8 @@ describe('doctor', { skip: SKIP_WITHOUT_SHARED }, () => {
       const kubelet = checks.find((x) => x.id === 'kubelet');
       assert.equal(kubelet?.status, 'fail');
       assert.match(kubelet.message, /Error syncing pod/);
+      writeFileSync(join(bin, 'journalctl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      assert.equal(auditDoctor({ root: node.root, manifest: MANIFEST, path: bin }).find((x) => x.id === 'kubelet')?.status, 'skip', 'no journal lines: no kubelet here, not "no errors"');
       const none = auditDoctor({ root: node.root, manifest: MANIFEST, path: '/nonexistent' });
       assert.equal(none.find((x) => x.id === 'container')?.status, 'skip');
       const cli = await runCli(['doctor', '--root', node.root, '-o', 'json']);

@@ -168,6 +168,7 @@ export function auditDoctor(opts: DoctorOptions): DoctorCheck[] {
   }
   const journal = run('journalctl', ['-u', 'kubelet', '--since', '-10min', '--no-pager', '-o', 'cat'], opts.path);
   if (journal.missing) add({ id: 'kubelet', status: 'skip', message: 'journalctl is not installed here: kubelet errors not checked' });
+  else if (journal.stdout.trim() === '') add({ id: 'kubelet', status: 'skip', message: 'no kubelet journal entries in the last 10 minutes (no kubelet on this machine, or it logs elsewhere)' });
   else {
     const errors = journal.stdout.split('\n').filter((l) => /kube-apiserver/.test(l) && /(^E\d{4}|error|failed)/i.test(l));
     add({ id: 'kubelet', status: errors.length === 0 ? 'ok' : 'fail', message: errors.length === 0 ? 'no kubelet errors about kube-apiserver in the last 10 minutes' : `${errors.length} kubelet errors about kube-apiserver in the last 10 minutes; first: ${errors[0].slice(0, 300)}`, fix: errors.length > 0 ? 'journalctl -u kubelet --since -10min' : undefined });
