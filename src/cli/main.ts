@@ -14,6 +14,7 @@ import { registerPruneCommand } from './prune.js';
 import { registerEnableCommands } from './enable.js';
 import { registerStatusCommands } from './status.js';
 import { registerRenderCommand } from './render.js';
+import { registerServeCommands } from './serve.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEnableCommands(program, ctx);
   registerStatusCommands(program, ctx);
   registerRenderCommand(program, ctx);
+  registerServeCommands(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -5,3 +5,7 @@ export { orderLogFiles } from './order.js';
 export { readCandidates } from './read-events.js';
 export type { Candidate } from './read-events.js';
 export { splitLines } from './lines.js';
+export { commitPending, toPending } from './commit.js';
+export type { PendingWithKey, BatchOutcome } from './commit.js';
+export { parseEventListBody } from './event-list.js';
+export type { EventListParse } from './event-list.js';

@@ -8,7 +8,8 @@
  * Ownership: candidates are buffered until their batch commits; a batch is at most
  * batchEvents events or batchBytes bytes, so memory stays bounded.
  */
-import { dedupeKeyString, indexRowOf, type PendingEvent, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { commitPending, toPending, type PendingWithKey } from './commit.js';
 import { readCandidates } from './read-events.js';
 
 export interface IngestProblem {
@@ -43,16 +44,12 @@ export interface IngestSummary {
   seconds: number;
 }
 
-interface Pending extends PendingEvent {
-  key: string | null;
-}
-
 export async function ingestFiles(store: Store, files: readonly string[], options: IngestOptions = {}): Promise<IngestSummary> {
   const batchEvents = options.batchEvents ?? 8192;
   const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
   const started = process.hrtime.bigint();
   const summary: IngestSummary = { files: 0, committed: 0, duplicates: 0, withoutKey: 0, bad: 0, bytes: 0, batches: 0, seconds: 0 };
-  let pending: Pending[] = [];
+  let pending: PendingWithKey[] = [];
   let pendingBytes = 0;
 
   const flush = async (): Promise<void> => {
@@ -60,23 +57,12 @@ export async function ingestFiles(store: Store, files: readonly string[], option
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    const keyed = batch.filter((p) => p.key !== null);
-    const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => ({ auditID: p.row.auditID!, stage: p.row.stage! })));
-    const kept: Pending[] = [];
-    for (const p of batch) {
-      if (p.key !== null) {
-        if (already.has(p.key)) {
-          summary.duplicates++;
-          continue;
-        }
-        already.add(p.key); // a repeat later in the same batch is a duplicate too
-      } else summary.withoutKey++;
-      kept.push(p);
-    }
-    if (kept.length === 0) return;
-    const r = await store.commit(kept);
-    summary.committed += kept.length;
-    for (const p of kept) summary.bytes += p.bytes.length;
+    const r = await commitPending(store, batch);
+    summary.duplicates += r.duplicates;
+    summary.withoutKey += r.withoutKey;
+    if (r.committed === 0) return;
+    summary.committed += r.committed;
+    summary.bytes += r.bytes;
     summary.batches++;
     options.onBatch?.({ first: r.first, size: r.size });
   };
@@ -90,10 +76,7 @@ export async function ingestFiles(store: Store, files: readonly string[], option
         options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
         continue;
       }
-      const row = indexRowOf(0, c.value);
-      const { leaf: _leaf, ...fields } = row;
-      const key = row.auditID !== null && row.auditID !== '' && row.stage !== null && row.stage !== '' ? dedupeKeyString({ auditID: row.auditID, stage: row.stage }) : null;
-      pending.push({ bytes: c.bytes, row: fields, key });
+      pending.push(toPending(c.bytes, c.value));
       pendingBytes += c.bytes.length;
       if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
     }
