@@ -165,10 +165,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         .catch((err: unknown) => {
           const status = err instanceof HttpError ? err.status : 500;
           const message = err instanceof HttpError ? err.message : 'internal error';
-          if (!res.headersSent) send(res, status, { error: message }, status === 401 ? { 'www-authenticate': 'Bearer realm="kubetrail"' } : {});
+          // A refused body (413, 401) is not read on: the connection closes once the answer is out.
+          const closing: Record<string, string> = status === 413 || status === 401 ? { connection: 'close' } : {};
+          if (status === 401) closing['www-authenticate'] = 'Bearer realm="kubetrail"';
+          if (!res.headersSent) send(res, status, { error: message }, closing);
           else res.destroy();
-          // Stop reading a body we refused (413/401): close the connection rather than drain it.
-          if (status === 413 || status === 401) req.socket.end();
           metrics.requests.inc({ route: 'error', code: String(status) });
         });
     },

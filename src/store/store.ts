@@ -45,6 +45,10 @@ export interface Store {
   seen(keys: readonly DedupeKey[]): Promise<Set<string>>;
   /** Matching events, oldest first. */
   query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }>;
+  /** The index rows of matching events (fast: no ledger reads). */
+  queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** Values the index has seen for a column, for completion. */
+  values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]>;
   readLeaf(n: number): Buffer;
   /** Stored leaves [from, to); from defaults to firstStored (reading a pruned event throws PRUNED). */
   readRange(from?: number, to?: number): Iterable<Buffer>;
@@ -170,12 +174,36 @@ class LocalStore implements Store {
   }
 
   async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
+    // An index that fell behind (its disk filled after a ledger commit) catches up first:
+    // dedupe asks the index, so it must know every committed event before more arrive.
+    await this.#indexCaughtUp();
     const result = this.#ledger.append(batch.map((e) => e.bytes));
-    if (this.#index !== null) await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row })));
+    if (this.#index !== null) {
+      try {
+        await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row })));
+      } catch {
+        // The batch is committed (the ledger is the record); the index is a view that
+        // catches up from the ledger before the next commit or dedupe check.
+        this.#indexBehind = true;
+      }
+    }
     return result;
   }
 
+  #indexBehind = false;
+
+  markIndexBehind(): void {
+    this.#indexBehind = true;
+  }
+
+  async #indexCaughtUp(): Promise<void> {
+    if (!this.#indexBehind) return;
+    await this.catchUp();
+    this.#indexBehind = false;
+  }
+
   async seen(keys: readonly DedupeKey[]): Promise<Set<string>> {
+    await this.#indexCaughtUp();
     return this.#needIndex().seen(keys);
   }
 
@@ -187,6 +215,15 @@ class LocalStore implements Store {
       if (leaf < this.#ledger.firstStored) continue; // a prune the index has not caught up with
       yield { leaf, bytes: this.#ledger.readLeaf(leaf) };
     }
+  }
+
+  async *queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow> {
+    if (this.#index === null && this.#ledger.size === 0) return;
+    for await (const row of this.#needIndex().queryRows(filter)) if (row.leaf < this.#ledger.size && row.leaf >= this.#ledger.firstStored) yield row;
+  }
+
+  async values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]> {
+    return this.#index === null ? [] : this.#index.values(column, prefix, limit);
   }
 
   readLeaf(n: number): Buffer {
@@ -280,8 +317,15 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     const store = new LocalStore(dir, ledger, index);
     if (signer !== undefined && index !== null) {
       // Finish a prune that was signed but not yet applied to the index.
-      if (ledger.firstStored > 0) await index.prune(ledger.firstStored);
-      await store.catchUp();
+      try {
+        if (ledger.firstStored > 0) await index.prune(ledger.firstStored);
+        await store.catchUp();
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // A full disk must not lock the record away: open it, and catch the index up
+        // before the next commit or dedupe check (which fail, and say so, until there is room).
+        store.markIndexBehind();
+      }
     }
     return store;
   } catch (err) {
@@ -306,3 +350,8 @@ export async function reindexStore(dir: string): Promise<{ events: number }> {
 }
 
 export { CHECKPOINT_FILE };
+
+function isDiskFull(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'SQLITE_FULL' || e?.code === 'ENOSPC' || /ENOSPC|disk is full|no space left/i.test(e?.message ?? '');
+}

@@ -70,6 +70,10 @@ export interface EventIndex {
   seen(keys: readonly DedupeKey[]): Promise<Set<string>>;
   /** Leaf numbers of matching events, ascending (oldest first). */
   query(filter: EventFilter): AsyncIterable<number>;
+  /** The index rows of matching events (newest first with `newestFirst`), without reading the ledger. */
+  queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** Distinct values of one indexed column starting with `prefix`, most frequent first (completion). */
+  values(column: 'user' | 'verb' | 'resource' | 'namespace' | 'name' | 'user_agent' | 'stage' | 'level', prefix: string, limit: number): Promise<string[]>;
   /** Every row in leaf order (for verify). */
   rows(): AsyncIterable<IndexRow>;
   /** The number of rows actually present (may differ from indexedSize() if tampered). */

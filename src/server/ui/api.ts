@@ -5,7 +5,8 @@
  */
 import { lintPolicySource } from '../../audit/policy/index.js';
 import { parseCheckpoint } from '../../ledger/index.js';
-import { verifyStore, type Store } from '../../store/index.js';
+import { parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
+import { verifyStore, type IndexRow, type Store } from '../../store/index.js';
 
 export interface ApiRequest {
   method: string;
@@ -48,7 +49,76 @@ function leafNumber(text: string, size: number): number {
 
 type Handler = (req: ApiRequest, match: RegExpExecArray, deps: UiApiDeps) => Promise<unknown> | unknown;
 
+/** The most rows one search returns (the UI's table scrolls them virtually). */
+export const MAX_SEARCH_ROWS = 100_000;
+
+const VALUE_COLUMNS = { user: 'user', verb: 'verb', resource: 'resource', res: 'resource', namespace: 'namespace', ns: 'namespace', name: 'name' } as const;
+
+function summary(r: IndexRow) {
+  let sourceIP: string | null = null;
+  try {
+    sourceIP = r.sourceIPs ? ((JSON.parse(r.sourceIPs) as string[])[0] ?? null) : null;
+  } catch {
+    sourceIP = null;
+  }
+  return {
+    leaf: r.leaf,
+    time: r.requestReceivedTimestamp ?? r.stageTimestamp,
+    user: r.user,
+    impersonatedUser: r.impersonatedUser,
+    verb: r.verb,
+    resource: r.resource,
+    subresource: r.subresource,
+    namespace: r.namespace,
+    name: r.name,
+    code: r.responseCode,
+    sourceIP,
+    stage: r.stage,
+    level: r.level,
+  };
+}
+
 const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
+  { method: 'GET', pattern: /^fields$/, handler: () => ({ fields: QUERY_FIELDS }) },
+  {
+    method: 'GET',
+    pattern: /^values$/,
+    handler: async (req, _m, { store }) => {
+      const field = req.query.get('field') ?? '';
+      const column = VALUE_COLUMNS[field as keyof typeof VALUE_COLUMNS];
+      if (column === undefined) return { values: [] };
+      const limit = Math.min(50, Math.max(1, Number(req.query.get('limit') ?? 12) || 12));
+      return { values: await store.values(column, (req.query.get('prefix') ?? '').slice(0, 256), limit) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^events$/,
+    handler: async (req, _m, { store }) => {
+      const q = (req.query.get('q') ?? '').slice(0, 4096);
+      let filter;
+      try {
+        filter = parseQueryString(q);
+      } catch (err) {
+        if (err instanceof QueryStringError) throw new ApiRequestError(`${err.message} (column ${err.column})`);
+        throw err;
+      }
+      const since = req.query.get('since');
+      if (since) {
+        const t = parseTimeValue(since, Date.now() * 1000);
+        if (t === null) throw new ApiRequestError(`since=${since}: use a duration (15m, 2h, 7d) or an RFC 3339 time`);
+        filter.sinceUs = Math.max(filter.sinceUs ?? t, t);
+      }
+      const limit = Math.min(MAX_SEARCH_ROWS, Math.max(1, Number(req.query.get('limit') ?? 1000) || 1000));
+      const newestFirst = req.query.get('order') !== 'oldest';
+      const events = [];
+      for await (const row of store.queryRows({ ...filter, limit: limit + 1, newestFirst })) events.push(summary(row));
+      const truncated = events.length > limit;
+      if (truncated) events.pop();
+      const indexed = filter.user !== undefined || filter.resource !== undefined || filter.name !== undefined || filter.sinceUs !== undefined;
+      return { events, truncated, scansEverything: !indexed && (filter.verb !== undefined || filter.namespace !== undefined) };
+    },
+  },
   {
     method: 'GET',
     pattern: /^events\/([^/]+)$/,

@@ -61,6 +61,36 @@ function toRow(r: Record<string, unknown>): IndexRow {
   return out as unknown as IndexRow;
 }
 
+/** The WHERE clause of the query filters (values bound, never spliced). */
+function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const eq = (col: string, v: string | undefined) => {
+    if (v !== undefined) {
+      where.push(`${col} = ?`);
+      args.push(v);
+    }
+  };
+  eq('user', filter.user);
+  eq('verb', filter.verb);
+  eq('resource', filter.resource);
+  eq('namespace', filter.namespace);
+  eq('name', filter.name);
+  if (filter.sinceUs !== undefined) {
+    where.push('time_us >= ?');
+    args.push(filter.sinceUs);
+  }
+  if (filter.untilUs !== undefined) {
+    where.push('time_us < ?');
+    args.push(filter.untilUs);
+  }
+  return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
+}
+
+function limitOf(filter: EventFilter): string {
+  return filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+}
+
 export interface SqliteIndexOptions {
   readonly?: boolean;
 }
@@ -102,29 +132,18 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       return out;
     },
     async *query(filter: EventFilter) {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      const eq = (col: string, v: string | undefined) => {
-        if (v !== undefined) {
-          where.push(`${col} = ?`);
-          args.push(v);
-        }
-      };
-      eq('user', filter.user);
-      eq('verb', filter.verb);
-      eq('resource', filter.resource);
-      eq('namespace', filter.namespace);
-      eq('name', filter.name);
-      if (filter.sinceUs !== undefined) {
-        where.push('time_us >= ?');
-        args.push(filter.sinceUs);
-      }
-      if (filter.untilUs !== undefined) {
-        where.push('time_us < ?');
-        args.push(filter.untilUs);
-      }
-      const sql = `SELECT leaf FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY leaf${filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : ''}`;
+      const { where, args } = whereOf(filter);
+      const sql = `SELECT leaf FROM events${where} ORDER BY leaf${limitOf(filter)}`;
       for (const leaf of db.prepare(sql).pluck().iterate(...args)) yield Number(leaf);
+    },
+    async *queryRows(filter: EventFilter & { newestFirst?: boolean }) {
+      const { where, args } = whereOf(filter);
+      const sql = `SELECT * FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${limitOf(filter)}`;
+      for (const r of db.prepare(sql).iterate(...args)) yield toRow(r as Record<string, unknown>);
+    },
+    async values(column, prefix, limit) {
+      const sql = `SELECT ${column} AS v FROM events WHERE ${column} >= ? AND ${column} < ? GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`;
+      return db.prepare(sql).pluck().all(prefix, `${prefix}\uffff`, Math.max(1, Math.min(100, limit))).map(String);
     },
     async *rows() {
       for (const r of db.prepare(`SELECT * FROM events ORDER BY leaf`).iterate()) yield toRow(r as Record<string, unknown>);
