@@ -33,6 +33,8 @@ export function QueryInput({ value, fields, onChange, onSubmit }: Props) {
   const [suggestions, setSuggestions] = useState<string[]>([]);
   const [active, setActive] = useState(0);
   const [caret, setCaret] = useState(value.length);
+  // Enter runs the query unless the user picked a suggestion with the arrow keys first.
+  const [picked, setPicked] = useState(false);
 
   useEffect(() => {
     const w = wordAt(value, caret);
@@ -86,18 +88,22 @@ export function QueryInput({ value, fields, onChange, onSubmit }: Props) {
         onKeyUp={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
         onClick={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
         onKeyDown={(e) => {
-          if (suggestions.length > 0 && (e.key === 'Tab' || (e.key === 'Enter' && active >= 0 && e.currentTarget.selectionStart === e.currentTarget.value.length && wordAt(value, caret).partial !== ''))) {
+          if (suggestions.length > 0 && (e.key === 'Tab' || (e.key === 'Enter' && picked))) {
             e.preventDefault();
+            setPicked(false);
             accept(suggestions[active]);
           } else if (e.key === 'ArrowDown' && suggestions.length > 0) {
             e.preventDefault();
+            setPicked(true);
             setActive((active + 1) % suggestions.length);
           } else if (e.key === 'ArrowUp' && suggestions.length > 0) {
             e.preventDefault();
+            setPicked(true);
             setActive((active - 1 + suggestions.length) % suggestions.length);
           } else if (e.key === 'Escape') {
             setSuggestions([]);
           } else if (e.key === 'Enter') {
+            setPicked(false);
             setSuggestions([]);
             onSubmit(value);
           }

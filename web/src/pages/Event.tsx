@@ -93,7 +93,7 @@ export function EventPage(props: { leaf: number }) {
         <pre>{detail.proof.hashes.join('\n')}</pre>
         <pre>{detail.proof.checkpoint}</pre>
       </details>
-      <h3>Stored bytes</h3>
+      <h3>The event as stored (shown indented; the ledger keeps its exact bytes)</h3>
       <pre class="raw" data-testid="raw">
         {JSON.stringify(e, null, 2) || detail.raw}
       </pre>

@@ -1,0 +1,106 @@
+/**
+ * The web UI in a real headless Chromium (Debian's package, driven by playwright-core)
+ * against a real kubetrail server: load, search with completion, open an event and check
+ * its inclusion proof in the page, run verify, paste a policy. Screenshots go to
+ * artifacts/ui/.
+ */
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { loadDemoData } from '../../src/server/index.js';
+import { launchChromium, screenshot, SKIP_WITHOUT_CHROMIUM } from '../support/browser.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { call, eventList, testServer, type TestServer } from '../server/helpers.js';
+
+describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    s = await testServer({ uiDir: join(REPO_ROOT, 'dist', 'web') });
+    await loadDemoData(s.store, 3000, 5);
+    await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: eventList([1, 2, 3]).body });
+    browser = await launchChromium();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  test('loads and lists the newest events', async () => {
+    await page.goto(`${s.running.url}/`);
+    await page.waitForSelector('.vtable-row');
+    assert.match((await page.textContent('[data-testid=summary]')) ?? '', /events/);
+    const rows = await page.locator('.vtable-row').count();
+    assert.ok(rows > 10 && rows < 200, `only the rows in view are in the DOM (${rows})`);
+    await screenshot(page, 'search');
+  });
+
+  test('searches with the query string, completing field names and values', async () => {
+    const box = page.locator('[data-testid=query]');
+    await box.fill('');
+    await box.type('us');
+    await page.waitForSelector('[data-testid=suggestions] li');
+    assert.ok((await page.locator('[data-testid=suggestions] li').allTextContents()).includes('user'));
+    await box.fill('user=al');
+    await box.press('End');
+    await box.type('i');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=suggestions] li')].some((li) => li.textContent === 'alice'));
+    await box.fill('user=alice');
+    await box.press('Enter');
+    await page.waitForFunction(() => /^3 events/.test(document.querySelector('[data-testid=summary]')?.textContent ?? ''));
+    await screenshot(page, 'search-alice');
+    await box.fill('colour=red');
+    await box.press('Enter');
+    await page.waitForSelector('[data-testid=error]');
+    assert.match((await page.textContent('[data-testid=error]')) ?? '', /unknown field "colour"/);
+  });
+
+  test('opens an event, laid out, with its inclusion proof checked in the page', async () => {
+    await page.goto(`${s.running.url}/#/search?q=user%3Dalice`);
+    await page.waitForSelector('.vtable-row');
+    await page.locator('.vtable-row').first().click();
+    await page.waitForFunction(() => /✔/.test(document.querySelector('[data-testid=integrity]')?.textContent ?? ''));
+    assert.match((await page.textContent('[data-testid=integrity]')) ?? '', /is in the tree of 3003 events signed by localhost\/kubetrail/);
+    assert.match((await page.textContent('[data-testid=who]')) ?? '', /alice/);
+    assert.match((await page.textContent('[data-testid=raw]')) ?? '', /"auditID"/);
+    await screenshot(page, 'event');
+  });
+
+  test('a proof that does not match is shown as failing', async () => {
+    // Tamper with the answer on its way to the page: the page must notice.
+    await page.route('**/api/events/3000', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.raw = body.raw.replace('alice', 'mallory');
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.goto(`${s.running.url}/#/event/3000`);
+    await page.waitForFunction(() => /✘/.test(document.querySelector('[data-testid=integrity]')?.textContent ?? ''));
+    await page.unroute('**/api/events/3000');
+  });
+
+  test('runs verify on the Integrity page', async () => {
+    await page.goto(`${s.running.url}/#/integrity`);
+    await page.waitForSelector('[data-testid=checkpoint]');
+    assert.match((await page.textContent('[data-testid=checkpoint]')) ?? '', /^localhost\/kubetrail\n3003\n/);
+    await page.click('[data-testid=verify]');
+    await page.waitForSelector('[data-testid=verify-result]');
+    assert.match((await page.textContent('[data-testid=verify-result]')) ?? '', /intact: 3,003 events recomputed/);
+    await screenshot(page, 'integrity');
+  });
+
+  test('lints a pasted policy', async () => {
+    await page.goto(`${s.running.url}/#/policy`);
+    await page.fill('[data-testid=policy-text]', 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n');
+    await page.click('[data-testid=policy-check]');
+    await page.waitForSelector('[data-testid=lint]');
+    assert.match((await page.textContent('[data-testid=lint]')) ?? '', /kube-apiserver would refuse this policy/);
+    await screenshot(page, 'policy');
+  });
+});
