@@ -1,3 +1,7 @@
 /** Questions asked of the record: the query model and its compact string form. */
 export { parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from './query-string.js';
 export type { QueryField } from './query-string.js';
+export { diffObjects } from './diff.js';
+export type { FieldChange } from './diff.js';
+export { objectHistory } from './history.js';
+export type { HistoryEntry, HistoryQuery } from './history.js';

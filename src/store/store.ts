@@ -13,7 +13,7 @@ import type { PruneRecord } from './ledger-files/prune-record.js';
 import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
 import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
-import type { DedupeKey, EventFilter, EventIndex, IndexRow } from './types.js';
+import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from './types.js';
 
 /** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
 export interface PendingEvent {
@@ -47,6 +47,9 @@ export interface Store {
   query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }>;
   /** The index rows of matching events (fast: no ledger reads). */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** Events per value of a column (rollups for stats and the Volume view). */
+  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
+  timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
   /** Values the index has seen for a column, for completion. */
   values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]>;
   readLeaf(n: number): Buffer;
@@ -220,6 +223,14 @@ class LocalStore implements Store {
   async *queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow> {
     if (this.#index === null && this.#ledger.size === 0) return;
     for await (const row of this.#needIndex().queryRows(filter)) if (row.leaf < this.#ledger.size && row.leaf >= this.#ledger.firstStored) yield row;
+  }
+
+  async top(filter: EventFilter, column: GroupColumn, limit: number) {
+    return this.#needIndex().top(filter, column, limit);
+  }
+
+  async timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number) {
+    return this.#needIndex().timeline(filter, column, stepUs, series);
   }
 
   async values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]> {

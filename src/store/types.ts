@@ -49,6 +49,9 @@ export interface EventFilter {
   limit?: number;
 }
 
+/** Columns the index can group by. */
+export type GroupColumn = 'user' | 'verb' | 'resource' | 'namespace' | 'user_agent' | 'response_code' | 'stage' | 'level';
+
 /** The key dedupe works on: (auditID, stage), both present. */
 export interface DedupeKey {
   auditID: string;
@@ -72,6 +75,10 @@ export interface EventIndex {
   query(filter: EventFilter): AsyncIterable<number>;
   /** The index rows of matching events (newest first with `newestFirst`), without reading the ledger. */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** Events per value of a column, most first. */
+  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
+  /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */
+  timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
   /** Distinct values of one indexed column starting with `prefix`, most frequent first (completion). */
   values(column: 'user' | 'verb' | 'resource' | 'namespace' | 'name' | 'user_agent' | 'stage' | 'level', prefix: string, limit: number): Promise<string[]>;
   /** Every row in leaf order (for verify). */

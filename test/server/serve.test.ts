@@ -191,6 +191,14 @@ describe('the API', () => {
       assert.equal(verify.ok, true);
       assert.equal(verify.checked, 5);
       assert.equal((await api('nope')).status, 404);
+      // Rollups: every event lands in exactly one bucket of whole steps.
+      const tl = (await api('timeline?by=verb')).json();
+      assert.equal(tl.series.reduce((a: number, x: { counts: number[] }) => a + x.counts.reduce((b, c) => b + c, 0), 0), 5);
+      assert.ok(tl.times.every((t: number) => Number.isInteger(t / tl.stepSeconds)), 'bucket starts are whole steps');
+      assert.deepEqual((await api('top?by=user')).json().rows, [{ key: 'alice', events: 5 }]);
+      assert.equal((await api('top?by=colour')).status, 400);
+      const hist = (await api('history?resource=pods&name=p3&ns=default')).json();
+      assert.deepEqual(hist.entries.map((x: { leaf: number }) => x.leaf), [2]);
       const metrics = await call(`${s.running.url}/metrics`, { ca: s.home.ca.certPem });
       assert.match(metrics.body, /kubetrail_webhook_events_total\{outcome="committed"\} 5/);
     } finally {

@@ -22,6 +22,10 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     s = await testServer({ uiDir: join(REPO_ROOT, 'dist', 'web') });
     await loadDemoData(s.store, 3000, 5);
     await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: eventList([1, 2, 3]).body });
+    // Two writes of one Deployment, logged with their bodies: replicas 3, then 0.
+    const deploy = (i: number, verb: string, replicas: number) => ({ verb, level: 'RequestResponse', requestURI: '/apis/apps/v1/namespaces/prod/deployments/web', user: { username: 'bob', groups: ['system:authenticated'] }, objectRef: { resource: 'deployments', namespace: 'prod', name: 'web', apiGroup: 'apps', apiVersion: 'v1' }, responseObject: { kind: 'Deployment', metadata: { name: 'web', resourceVersion: String(100 + i) }, spec: { replicas } }, auditID: `d-${i}` });
+    const writes = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${[deploy(1, 'create', 3), deploy(2, 'patch', 0)].map((e) => JSON.stringify({ ...JSON.parse(eventList([0]).items[0]), ...e })).join(',')}]}`;
+    assert.equal((await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: writes })).status, 200);
     browser = await launchChromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -66,7 +70,7 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await page.waitForSelector('.vtable-row');
     await page.locator('.vtable-row').first().click();
     await page.waitForFunction(() => /✔/.test(document.querySelector('[data-testid=integrity]')?.textContent ?? ''));
-    assert.match((await page.textContent('[data-testid=integrity]')) ?? '', /is in the tree of 3003 events signed by localhost\/kubetrail/);
+    assert.match((await page.textContent('[data-testid=integrity]')) ?? '', /is in the tree of 3005 events signed by localhost\/kubetrail/);
     assert.match((await page.textContent('[data-testid=who]')) ?? '', /alice/);
     assert.match((await page.textContent('[data-testid=raw]')) ?? '', /"auditID"/);
     await screenshot(page, 'event');
@@ -88,11 +92,30 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   test('runs verify on the Integrity page', async () => {
     await page.goto(`${s.running.url}/#/integrity`);
     await page.waitForSelector('[data-testid=checkpoint]');
-    assert.match((await page.textContent('[data-testid=checkpoint]')) ?? '', /^localhost\/kubetrail\n3003\n/);
+    assert.match((await page.textContent('[data-testid=checkpoint]')) ?? '', /^localhost\/kubetrail\n3005\n/);
     await page.click('[data-testid=verify]');
     await page.waitForSelector('[data-testid=verify-result]');
-    assert.match((await page.textContent('[data-testid=verify-result]')) ?? '', /intact: 3,003 events recomputed/);
+    assert.match((await page.textContent('[data-testid=verify-result]')) ?? '', /intact: 3,005 events recomputed/);
     await screenshot(page, 'integrity');
+  });
+
+  test('shows an object\'s history with what changed', async () => {
+    await page.goto(`${s.running.url}/#/history?resource=deployments&name=web&ns=prod`);
+    await page.waitForSelector('[data-testid=diff]');
+    const text = (await page.textContent('[data-testid=history]')) ?? '';
+    assert.match(text, /bob create/);
+    assert.match(text, /spec\.replicas: 3 → 0/);
+    assert.doesNotMatch(text, /resourceVersion/, 'write-noise fields are left out');
+    await screenshot(page, 'history');
+  });
+
+  test('draws the volume chart and the top talkers', async () => {
+    await page.goto(`${s.running.url}/#/volume?by=verb&range=all`);
+    await page.waitForSelector('[data-testid=chart] canvas');
+    await page.waitForSelector('[data-testid=top] tbody tr');
+    assert.ok((await page.locator('[data-testid=top] tbody tr').count()) >= 3);
+    assert.match((await page.textContent('[data-testid=render-ms]')) ?? '', /drawn in \d+ ms/);
+    await screenshot(page, 'volume');
   });
 
   test('lints a pasted policy', async () => {

@@ -5,8 +5,8 @@
  */
 import { lintPolicySource } from '../../audit/policy/index.js';
 import { parseCheckpoint } from '../../ledger/index.js';
-import { parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
-import { verifyStore, type IndexRow, type Store } from '../../store/index.js';
+import { objectHistory, parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
+import { verifyStore, type EventFilter, type GroupColumn, type IndexRow, type Store } from '../../store/index.js';
 
 export interface ApiRequest {
   method: string;
@@ -78,7 +78,69 @@ function summary(r: IndexRow) {
   };
 }
 
+const GROUP_COLUMNS: Record<string, GroupColumn> = { user: 'user', verb: 'verb', resource: 'resource', namespace: 'namespace', userAgent: 'user_agent', code: 'response_code', stage: 'stage', level: 'level' };
+
+/** The filter of `q` and `since` (both optional). */
+function filterOf(req: ApiRequest): EventFilter {
+  let filter: EventFilter;
+  try {
+    filter = parseQueryString((req.query.get('q') ?? '').slice(0, 4096));
+  } catch (err) {
+    if (err instanceof QueryStringError) throw new ApiRequestError(`${err.message} (column ${err.column})`);
+    throw err;
+  }
+  const since = req.query.get('since');
+  if (since) {
+    const t = parseTimeValue(since, Date.now() * 1000);
+    if (t === null) throw new ApiRequestError(`since=${since}: use a duration (15m, 2h, 7d) or an RFC 3339 time`);
+    filter.sinceUs = Math.max(filter.sinceUs ?? t, t);
+  }
+  return filter;
+}
+
+function groupColumn(req: ApiRequest): GroupColumn {
+  const by = req.query.get('by') ?? 'user';
+  const column = GROUP_COLUMNS[by];
+  if (column === undefined) throw new ApiRequestError(`by=${by}: use one of ${Object.keys(GROUP_COLUMNS).join(', ')}`);
+  return column;
+}
+
+/** A bucket width giving about 120 buckets over the span, rounded to a readable step. */
+function stepFor(spanUs: number): number {
+  const steps = [60e6, 300e6, 900e6, 3600e6, 6 * 3600e6, 86400e6];
+  return steps.find((s) => spanUs / s <= 120) ?? steps[steps.length - 1];
+}
+
 const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
+  {
+    method: 'GET',
+    pattern: /^top$/,
+    handler: async (req, _m, { store }) => ({ rows: await store.top(filterOf(req), groupColumn(req), Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 10) || 10))) }),
+  },
+  {
+    method: 'GET',
+    pattern: /^timeline$/,
+    handler: async (req, _m, { store }) => {
+      const filter = filterOf(req);
+      const column = groupColumn(req);
+      // The span of what matches decides the bucket width.
+      const newest = (await firstRow(store.queryRows({ ...filter, limit: 1, newestFirst: true })))?.timeUs ?? null;
+      const oldest = (await firstRow(store.queryRows({ ...filter, limit: 1 })))?.timeUs ?? null;
+      const stepUs = stepFor(newest !== null && oldest !== null ? Math.max(0, newest - oldest) : 0);
+      const t = await store.timeline(filter, column, stepUs, Math.min(20, Math.max(1, Number(req.query.get('series') ?? 8) || 8)));
+      return { times: t.starts.map((us) => us / 1e6), stepSeconds: stepUs / 1e6, series: t.series };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^history$/,
+    handler: async (req, _m, { store }) => {
+      const resource = req.query.get('resource') ?? '';
+      const name = req.query.get('name') ?? '';
+      if (resource === '' || name === '') throw new ApiRequestError('history needs resource= and name= (and ns= for namespaced objects)');
+      return { entries: await objectHistory(store, { resource, name, namespace: req.query.get('ns') || undefined }) };
+    },
+  },
   { method: 'GET', pattern: /^fields$/, handler: () => ({ fields: QUERY_FIELDS }) },
   {
     method: 'GET',
@@ -95,20 +157,7 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
     method: 'GET',
     pattern: /^events$/,
     handler: async (req, _m, { store }) => {
-      const q = (req.query.get('q') ?? '').slice(0, 4096);
-      let filter;
-      try {
-        filter = parseQueryString(q);
-      } catch (err) {
-        if (err instanceof QueryStringError) throw new ApiRequestError(`${err.message} (column ${err.column})`);
-        throw err;
-      }
-      const since = req.query.get('since');
-      if (since) {
-        const t = parseTimeValue(since, Date.now() * 1000);
-        if (t === null) throw new ApiRequestError(`since=${since}: use a duration (15m, 2h, 7d) or an RFC 3339 time`);
-        filter.sinceUs = Math.max(filter.sinceUs ?? t, t);
-      }
+      const filter = filterOf(req);
       const limit = Math.min(MAX_SEARCH_ROWS, Math.max(1, Number(req.query.get('limit') ?? 1000) || 1000));
       const newestFirst = req.query.get('order') !== 'oldest';
       const events = [];
@@ -164,6 +213,11 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
     },
   },
 ];
+
+async function firstRow(rows: AsyncIterable<IndexRow>): Promise<IndexRow | null> {
+  for await (const r of rows) return r;
+  return null;
+}
 
 /** Answers one API request, or null when no route matches (the server then says 404). */
 export async function handleUiApi(req: ApiRequest, deps: UiApiDeps): Promise<ApiResponse | null> {

@@ -141,6 +141,31 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       const sql = `SELECT * FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${limitOf(filter)}`;
       for (const r of db.prepare(sql).iterate(...args)) yield toRow(r as Record<string, unknown>);
     },
+    async top(filter, column, limit) {
+      const { where, args } = whereOf(filter);
+      const sql = `SELECT coalesce(${column}, '(none)') AS k, count(*) AS n FROM events${where} GROUP BY ${column} ORDER BY n DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args, Math.max(1, Math.min(1000, limit))) as Array<{ k: unknown; n: number }>).map((r) => ({ key: String(r.k), events: Number(r.n) }));
+    },
+    async timeline(filter, column, stepUs, series) {
+      const { where, args } = whereOf(filter);
+      const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).all(...args, Math.max(1, Math.min(20, series))) as Array<{ k: unknown }>).map((r) => r.k);
+      const names = top.map((k) => (k === null ? '(none)' : String(k)));
+      const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
+      const rows = db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, ${column} AS k, count(*) AS n FROM events${timeWhere} GROUP BY b, k ORDER BY b`).all(Math.max(1, Math.floor(stepUs)), ...args) as Array<{ b: number; k: unknown; n: number }>;
+      const buckets = [...new Set(rows.map((r) => Number(r.b)))].sort((a, b) => a - b);
+      const first = buckets[0] ?? 0;
+      const last = buckets[buckets.length - 1] ?? -1;
+      const starts: number[] = [];
+      for (let b = first; b <= last; b++) starts.push(b * stepUs);
+      const other = { name: 'other', counts: starts.map(() => 0) };
+      const out = names.map((name) => ({ name, counts: starts.map(() => 0) }));
+      for (const r of rows) {
+        const i = top.indexOf(r.k);
+        (i >= 0 ? out[i] : other).counts[Number(r.b) - first] += Number(r.n);
+      }
+      if (other.counts.some((c) => c > 0)) out.push(other);
+      return { starts, series: out };
+    },
     async values(column, prefix, limit) {
       const sql = `SELECT ${column} AS v FROM events WHERE ${column} >= ? AND ${column} < ? GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`;
       return db.prepare(sql).pluck().all(prefix, `${prefix}\uffff`, Math.max(1, Math.min(100, limit))).map(String);

@@ -11,14 +11,14 @@ function quoted(v: string): string {
 
 export function UserPage(props: { name: string }) {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
-  const [top, setTop] = useState<Array<{ key: string; events: number; bytes: number }> | null>(null);
+  const [top, setTop] = useState<Array<{ key: string; events: number }> | null>(null);
   const [forbidden, setForbidden] = useState<SearchResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const q = `user=${quoted(props.name)}`;
     const onError = (err: Error) => setError(err.message);
     getJSON<Timeline>('api/timeline', { q, by: 'verb', series: 8 }).then(setTimeline, onError);
-    getJSON<{ rows: Array<{ key: string; events: number; bytes: number }> }>('api/top', { q, by: 'resource', limit: 10 }).then((r) => setTop(r.rows), onError);
+    getJSON<{ rows: Array<{ key: string; events: number }> }>('api/top', { q, by: 'resource', limit: 10 }).then((r) => setTop(r.rows), onError);
     getJSON<SearchResult>('api/events', { q: `${q} code=403`, limit: 200, order: 'newest' }).then(setForbidden, onError);
   }, [props.name]);
   return (

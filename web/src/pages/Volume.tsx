@@ -7,17 +7,9 @@ import { navigate } from '../router';
 interface TopRow {
   key: string;
   events: number;
-  bytes: number;
 }
 
 const DIMENSIONS = ['user', 'verb', 'resource', 'namespace', 'userAgent'] as const;
-
-function bytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 export function VolumePage(props: { by: string; range: string }) {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
@@ -30,7 +22,7 @@ export function VolumePage(props: { by: string; range: string }) {
     getJSON<Timeline>('api/timeline', { by: props.by, since, series: 8 }).then(setTimeline, (err: Error) => setError(err.message));
     getJSON<{ rows: TopRow[] }>('api/top', { by: props.by, since, limit: 15 }).then((r) => setTop(r.rows), (err: Error) => setError(err.message));
   }, [props.by, props.range]);
-  const total = top?.reduce((a, r) => a + r.bytes, 0) ?? 0;
+  const total = top?.reduce((a, r) => a + r.events, 0) ?? 0;
   return (
     <section class="page volume">
       <div class="toolbar">
@@ -57,8 +49,7 @@ export function VolumePage(props: { by: string; range: string }) {
             <tr>
               <th>{props.by}</th>
               <th>events</th>
-              <th>bytes</th>
-              <th>share of bytes</th>
+              <th>share of the top {top.length}</th>
             </tr>
           </thead>
           <tbody>
@@ -66,9 +57,8 @@ export function VolumePage(props: { by: string; range: string }) {
               <tr key={r.key}>
                 <td>{r.key}</td>
                 <td>{r.events.toLocaleString()}</td>
-                <td>{bytes(r.bytes)}</td>
                 <td>
-                  <span class="bar" style={{ width: `${total ? (100 * r.bytes) / total : 0}%` }} />
+                  <span class="bar" style={{ width: `${total ? (100 * r.events) / total : 0}%` }} />
                 </td>
               </tr>
             ))}
