@@ -15,6 +15,7 @@ import { registerEnableCommands } from './enable.js';
 import { registerStatusCommands } from './status.js';
 import { registerRenderCommand } from './render.js';
 import { registerServeCommands } from './serve.js';
+import { registerProveCommands } from './prove.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatusCommands(program, ctx);
   registerRenderCommand(program, ctx);
   registerServeCommands(program, ctx);
+  registerProveCommands(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -28,9 +28,11 @@ export { proveInclusion, proveInclusionAsync, checkInclusion, proveConsistency, 
 export { MemoryHashStore } from './memory-store.js';
 export { TILE_HEIGHT, tileForStoredHash, hashFromTile, tilePath } from './tiles.js';
 export type { Tile } from './tiles.js';
-export { generateSignerKey, newSigner, newVerifier, verifierKeyOf, ed25519KeyHash, isValidKeyName } from './keys.js';
+export { generateSignerKey, newSigner, newVerifier, verifierKeyOf, ed25519KeyHash, isValidKeyName, decodeBase64Strict } from './keys.js';
 export type { Signer, Verifier } from './keys.js';
 export { MAX_NOTE_BYTES, MAX_SIGNATURES, signNote, openNote } from './note.js';
 export type { Note, NoteSignature } from './note.js';
 export { MAX_CHECKPOINT_LENGTH, MAX_CHECKPOINT_EXTENSIONS, formatCheckpoint, parseCheckpoint, signCheckpoint, openCheckpoint } from './checkpoint.js';
 export type { Checkpoint, OpenCheckpointOptions } from './checkpoint.js';
+export { PROOF_BUNDLE_FORMAT, MAX_PROOF_BUNDLE_BYTES, makeProofBundle, checkProofBundle } from './bundle.js';
+export type { ProofBundle, CheckedBundle } from './bundle.js';

@@ -37,6 +37,8 @@ export interface IndexRow {
 
 /** Filters of `kubetrail query`; absent fields do not filter. Times are microseconds since the epoch. */
 export interface EventFilter {
+  auditID?: string;
+  stage?: string;
   user?: string;
   verb?: string;
   resource?: string;

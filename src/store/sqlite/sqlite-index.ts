@@ -71,6 +71,8 @@ function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
       args.push(v);
     }
   };
+  eq('audit_id', filter.auditID);
+  eq('stage', filter.stage);
   eq('user', filter.user);
   eq('verb', filter.verb);
   eq('resource', filter.resource);
