@@ -16,6 +16,7 @@ import { registerStatusCommands } from './status.js';
 import { registerRenderCommand } from './render.js';
 import { registerServeCommands } from './serve.js';
 import { registerProveCommands } from './prove.js';
+import { registerTailCommand } from './tail.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRenderCommand(program, ctx);
   registerServeCommands(program, ctx);
   registerProveCommands(program, ctx);
+  registerTailCommand(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -9,3 +9,5 @@ export { commitPending, toPending } from './commit.js';
 export type { PendingWithKey, BatchOutcome } from './commit.js';
 export { parseEventListBody } from './event-list.js';
 export type { EventListParse } from './event-list.js';
+export { LogTailer, rotatedBackups, TAIL_STATE_FILE } from './tail.js';
+export type { TailOptions, TailSummary } from './tail.js';
