@@ -17,6 +17,7 @@ import { registerRenderCommand } from './render.js';
 import { registerServeCommands } from './serve.js';
 import { registerProveCommands } from './prove.js';
 import { registerTailCommand } from './tail.js';
+import { registerForensicsCommands } from './forensics.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommands(program, ctx);
   registerProveCommands(program, ctx);
   registerTailCommand(program, ctx);
+  registerForensicsCommands(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

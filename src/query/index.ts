@@ -5,3 +5,5 @@ export { diffObjects } from './diff.js';
 export type { FieldChange } from './diff.js';
 export { objectHistory } from './history.js';
 export type { HistoryEntry, HistoryQuery } from './history.js';
+export { whoDid, normaliseVerb, parseObject, WhoArgumentError } from './who.js';
+export type { WhoAnswer } from './who.js';

@@ -1,0 +1,60 @@
+/** who and history on genuine OpenShift audit events from ../shared/corpus, and their argument parsing. */
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import { normaliseVerb, parseObject } from '../../src/query/index.js';
+import { runCli } from '../support/cli.js';
+import { SKIP_WITHOUT_SHARED, sharedPath } from '../support/paths.js';
+import { tempStore } from '../store/helpers.js';
+
+describe('who and history on the shared corpus', { skip: SKIP_WITHOUT_SHARED }, () => {
+  const cases: { desc: string; args: string[]; code: number; want: RegExp[] }[] = [
+    {
+      desc: 'who exec\'d into a pod (a subresource; only ResponseStarted was logged)',
+      args: ['who', 'created', 'pods/exec/kube-apiserver-oscar7', '-n', 'openshift-kube-apiserver'],
+      code: 0,
+      want: [/was created once/, /kube:admin/, /result 101/, /\(ResponseStarted\)/],
+    },
+    {
+      desc: 'who patched a deployment (short resource name, past tense)',
+      args: ['who', 'patched', 'deploy/multus-admission-controller', '-n', 'openshift-multus'],
+      code: 0,
+      want: [/system:serviceaccount:openshift-network-operator:default/, /result 200/, /authorization allow/],
+    },
+    { desc: 'a delete that failed', args: ['who', 'deleted', 'prometheusrules/kube-apiserver-slos', '-n', 'openshift-kube-apiserver'], code: 0, want: [/result 404/] },
+    { desc: 'nothing matches', args: ['who', 'deleted', 'pod/nope', '-n', 'default'], code: 1, want: [/nobody deleted pods\/nope in default/] },
+    { desc: 'the history of a deployment', args: ['history', 'deployments/multus-admission-controller', '-n', 'openshift-multus'], code: 0, want: [/deployments\/multus-admission-controller in openshift-multus: \d+ events, oldest first/, /patch {2}200/] },
+  ];
+  for (const c of cases) {
+    test(c.desc, async () => {
+      const s = tempStore();
+      try {
+        const ingest = await runCli(['ingest', '--store', s.dir, '--key', s.keyPath, sharedPath('corpus/openshift-cluster-logging-operator/apiaudit-vrl/audit_in.log')]);
+        assert.equal(ingest.code, 0, ingest.stderr);
+        const r = await runCli([...c.args, '--store', s.dir]);
+        assert.equal(r.code, c.code, r.stderr);
+        for (const w of c.want) assert.match(r.stdout, w);
+        if (c.code === 0) {
+          const json = JSON.parse((await runCli([...c.args, '--store', s.dir, '-o', 'json'])).stdout);
+          assert.ok(Array.isArray(json.requests ?? json.entries));
+        }
+      } finally {
+        s.cleanup();
+      }
+    });
+  }
+});
+
+test('verbs and objects as people type them', () => {
+  const verbs: [string, string][] = [['created', 'create'], ['Deleted', 'delete'], ['patch', 'patch'], ['got', 'get'], ['watched', 'watch']];
+  for (const [text, want] of verbs) assert.equal(normaliseVerb(text), want);
+  assert.throws(() => normaliseVerb('yeeted'), /not a verb kubetrail knows/);
+  const objects: [string, { resource: string; subresource: string | null; name: string }][] = [
+    ['pod/web-1', { resource: 'pods', subresource: null, name: 'web-1' }],
+    ['po/web-1', { resource: 'pods', subresource: null, name: 'web-1' }],
+    ['deployments.apps/api', { resource: 'deployments', subresource: null, name: 'api' }],
+    ['pods/exec/web-1', { resource: 'pods', subresource: 'exec', name: 'web-1' }],
+    ['widget/w', { resource: 'widgets', subresource: null, name: 'w' }],
+  ];
+  for (const [text, want] of objects) assert.deepEqual(parseObject(text), want);
+  for (const bad of ['pod', 'pod/', '/x', 'a/b/c/d']) assert.throws(() => parseObject(bad), /expected RESOURCE\/NAME/);
+});
