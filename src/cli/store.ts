@@ -84,7 +84,9 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
                 `${summary.duplicates} duplicates dropped, ${summary.withoutKey} without auditID/stage kept, ${summary.bad} bad lines; the store holds ${store.size} events\n`,
             );
           }
-          ctx.exitCode = EXIT_OK;
+          // Good lines are committed either way; a rejected line makes the answer negative (exit 1)
+          // so scripts notice that part of the input is not in the record.
+          ctx.exitCode = summary.bad > 0 ? EXIT_NEGATIVE : EXIT_OK;
         } finally {
           await store.close();
         }

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from '../support/cli.js';
 import { CLI_PATH } from '../support/paths.js';
@@ -147,4 +147,16 @@ test('kill -9 mid-ingest, many times: every acknowledged event stays, exactly on
   assert.match(v.stdout, /intact: 20000 events .* 20000 index rows agree/);
   const q = await runCli(['query', '--store', dir, '-o', 'jsonl']);
   assert.equal(q.stdout, g.stdout);
+});
+
+test('ingest exits 1 when a line was rejected, after committing the good ones', async () => {
+  const { dir, key } = await newStore('bad-lines');
+  const file = join(dirname(dir), 'mixed.log');
+  writeFileSync(file, `${lines[0]}\nnot json at all\n${lines[1]}\n`);
+  const r = await runCli(['ingest', '--store', dir, '--key', key, '-o', 'json', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /mixed\.log:2:1: not JSON/);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.committed, 2);
+  assert.equal(summary.bad, 1);
 });
