@@ -258,6 +258,15 @@ export function enableAudit(opts: EnableOptions): ManifestResult {
     throw new ManifestError('BAD_VALUE', '--webhook-config-path needs --webhook-config FILE (the kubeconfig to install there)');
   }
   const patched = patchManifest(before, settings);
+  // The kubelet runs every file in the manifests directory: a policy, kubeconfig or log
+  // there would be read as a pod manifest (and a log dir there would fill it).
+  for (const [role, hostPath] of Object.entries(patched.changes.hostPaths)) {
+    const local = resolveHostPath(opts.root, hostPath, role);
+    const rel = relative(dirname(p.manifest), local);
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+      throw new ManifestError('BAD_VALUE', `the ${role} path ${hostPath} is inside the manifests directory ${dirname(p.manifestHost)}: the kubelet would read it as a pod manifest; choose a path outside it`);
+    }
+  }
   const result: ManifestResult = { manifest: p.manifestHost, changed: patched.changed, changes: patched.changes, before, after: patched.text, backup: null, settings, installed: [], dryRun: opts.dryRun === true };
   return runWrites(p, result, opts, (undo) => {
     const installed: FileChange[] = [];

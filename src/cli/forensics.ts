@@ -7,6 +7,16 @@ import { withStoreErrors } from './store.js';
 
 const PAST_TENSE: Record<string, string> = { create: 'created', delete: 'deleted', update: 'updated', patch: 'patched', get: 'read', list: 'listed', watch: 'watched', deletecollection: 'deleted (collection)' };
 
+/** Argument errors as usage errors (exit 2). */
+function parsed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof WhoArgumentError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 function objectText(o: { resource: string; subresource: string | null; name: string }, ns?: string): string {
   return `${o.resource}${o.subresource ? `/${o.subresource}` : ''}/${o.name}${ns ? ` in ${ns}` : ''}`;
 }
@@ -33,15 +43,8 @@ export function registerForensicsCommands(program: Command, ctx: CliContext): vo
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (verbText: string, objectArg: string, opts: { store: string; namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
-      let verb: string;
-      let obj: ReturnType<typeof parseObject>;
-      try {
-        verb = normaliseVerb(verbText);
-        obj = parseObject(objectArg);
-      } catch (err) {
-        if (err instanceof WhoArgumentError) throw new UsageError(err.message);
-        throw err;
-      }
+      const verb = parsed(() => normaliseVerb(verbText));
+      const obj = parsed(() => parseObject(objectArg));
       await withStoreErrors(ctx, async () => {
         const store = await openStore(opts.store);
         try {
@@ -65,13 +68,7 @@ export function registerForensicsCommands(program: Command, ctx: CliContext): vo
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (objectArg: string, opts: { store: string; namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
-      let obj: ReturnType<typeof parseObject>;
-      try {
-        obj = parseObject(objectArg);
-      } catch (err) {
-        if (err instanceof WhoArgumentError) throw new UsageError(err.message);
-        throw err;
-      }
+      const obj = parsed(() => parseObject(objectArg));
       await withStoreErrors(ctx, async () => {
         const store = await openStore(opts.store);
         try {

@@ -108,6 +108,9 @@ describe('enable, disable, rollback', { skip: SKIP_WITHOUT_SHARED }, () => {
     const node = tempNode(fixtureText(BASELINE));
     try {
       assert.throws(() => enableAudit({ root: node.root, settings: {}, policy, backupDir: '/etc/kubernetes/manifests/old' }), /second kube-apiserver/);
+      assert.throws(() => enableAudit({ root: node.root, settings: { policyPath: '/etc/kubernetes/manifests/audit-policy.yaml' }, policy }), /inside the manifests directory.*pod manifest/);
+      assert.throws(() => enableAudit({ root: node.root, settings: { logPath: '/etc/kubernetes/manifests/audit/audit.log' }, policy }), /log path .* inside the manifests directory/);
+      assert.deepEqual(readdirSync(join(node.root, 'etc/kubernetes/manifests')), ['kube-apiserver.yaml']);
       const outside = mkdtempSync(join(tmpdir(), 'kubetrail-outside-'));
       symlinkSync(outside, join(node.root, 'etc/escape'));
       assert.throws(() => enableAudit({ root: node.root, settings: { policyPath: '/etc/escape/policy.yaml' }, policy }), /outside the root/);
