@@ -1,5 +1,6 @@
 /** `kubetrail query`: the stored events matching simple filters, oldest first; -o jsonl prints the leaves byte for byte. */
 import type { Command } from 'commander';
+import { parseQueryString, QueryStringError } from '../query/index.js';
 import { indexRowOf, openStore, parseTimeUs, type EventFilter } from '../store/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
@@ -59,8 +60,22 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
     .option('--until <time>', 'before this time')
     .option('--limit <n>', 'at most this many events')
     .option('-o, --output <format>', 'jsonl or text', 'text')
-    .action(async (opts: { store: string; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
+    .argument('[query]', "a query string: 'user=alice verb=create resource=pods ns=prod since=2h' (combined with the flags)")
+    .action(async (query: string | undefined, opts: { store: string; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
       const args = parseQueryArguments(opts);
+      if (query !== undefined) {
+        try {
+          const fromString = parseQueryString(query);
+          for (const [k, v] of Object.entries(fromString)) {
+            const key = k as keyof EventFilter;
+            if (args.filter[key] !== undefined && args.filter[key] !== v) throw new UsageError(`the query string and a flag both set ${k}, differently`);
+            (args.filter as Record<string, unknown>)[key] = v;
+          }
+        } catch (err) {
+          if (err instanceof QueryStringError) throw new UsageError(`query ${JSON.stringify(query)}, column ${err.column}: ${err.message}`);
+          throw err;
+        }
+      }
       await withStoreErrors(ctx, async () => {
         const store = await openStore(opts.store);
         let found = 0;

@@ -58,3 +58,22 @@ test('verbs and objects as people type them', () => {
   for (const [text, want] of objects) assert.deepEqual(parseObject(text), want);
   for (const bad of ['pod', 'pod/', '/x', 'a/b/c/d']) assert.throws(() => parseObject(bad), /expected RESOURCE\/NAME/);
 });
+
+describe('query with a query string', { skip: SKIP_WITHOUT_SHARED }, () => {
+  test('the string and the flags select the same events; a bad field lists the accepted ones', async () => {
+    const s = tempStore();
+    try {
+      await runCli(['ingest', '--store', s.dir, '--key', s.keyPath, sharedPath('corpus/openshift-cluster-logging-operator/apiaudit-vrl/audit_in.log')]);
+      const byString = await runCli(['query', '--store', s.dir, '-o', 'jsonl', 'verb=patch ns=openshift-multus']);
+      const byFlags = await runCli(['query', '--store', s.dir, '-o', 'jsonl', '--verb', 'patch', '--namespace', 'openshift-multus']);
+      assert.equal(byString.code, 0, byString.stderr);
+      assert.equal(byString.stdout, byFlags.stdout);
+      assert.ok(byString.stdout.split('\n').filter(Boolean).length >= 3);
+      const bad = await runCli(['query', '--store', s.dir, 'colour=red']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /unknown field "colour"; use user, verb, resource\|res, namespace\|ns, name, since, until/);
+    } finally {
+      s.cleanup();
+    }
+  });
+});
