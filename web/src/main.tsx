@@ -54,7 +54,7 @@ function App() {
   else if (page === 'volume') body = <VolumePage by={p.get('by') ?? 'user'} range={p.get('range') ?? '24h'} />;
   else if (page === 'policy') body = <PolicyPage />;
   else if (page === 'integrity') body = <IntegrityPage />;
-  else body = <SearchPage q={p.get('q') ?? ''} range={p.get('range') ?? 'all'} fields={fields} />;
+  else body = <SearchPage q={p.get('q') ?? ''} range={p.get('range') ?? 'all'} limit={Math.min(100000, Math.max(1, Number(p.get('limit') ?? 1000) || 1000))} fields={fields} />;
   const tab = (name: string, label: string) => (
     <a href={href(name)} class={page === name ? 'active' : ''} data-testid={`nav-${name}`}>
       {label}

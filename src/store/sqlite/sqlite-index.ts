@@ -5,8 +5,9 @@
  * after the ledger commits, so after a crash it may be behind; the store catches it up
  * from the ledger when opened for writing, and `kubetrail reindex` rebuilds it.
  *
- * Indexes: (audit_id, stage) for dedupe, and user, verb+resource, resource+namespace+name
- * and time for the query filters. Nothing of better-sqlite3 leaves this file.
+ * Indexes: (audit_id, stage) for dedupe, and user, (resource, leaf) — so a resource's
+ * newest events come in order without a sort — name and time for the query filters.
+ * Nothing of better-sqlite3 leaves this file.
  */
 import Database from 'better-sqlite3';
 import type { DedupeKey, EventFilter, EventIndex, IndexRow } from '../types.js';
@@ -24,7 +25,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_audit_id ON events (audit_id, stage);
 CREATE INDEX IF NOT EXISTS events_user ON events (user);
-CREATE INDEX IF NOT EXISTS events_resource ON events (resource, namespace, name);
+CREATE INDEX IF NOT EXISTS events_resource_leaf ON events (resource, leaf);
 CREATE INDEX IF NOT EXISTS events_name ON events (name);
 CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
 `;

@@ -4,7 +4,7 @@ import { getJSON, type EventSummary, type FieldInfo, type SearchResult } from '.
 import { QueryInput } from '../components/QueryInput';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { codeClass, objectOf, shortTime } from '../format';
-import { navigate } from '../router';
+import { href, navigate } from '../router';
 
 const RANGES = ['15m', '1h', '6h', '24h', '7d', 'all'] as const;
 
@@ -17,7 +17,7 @@ const columns: Column<EventSummary>[] = [
   { key: 'ip', title: 'source IP', width: '9rem', render: (e) => e.sourceIP ?? '' },
 ];
 
-export function SearchPage(props: { q: string; range: string; fields: FieldInfo[] }) {
+export function SearchPage(props: { q: string; range: string; limit: number; fields: FieldInfo[] }) {
   const [draft, setDraft] = useState(props.q);
   const [result, setResult] = useState<SearchResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -29,7 +29,7 @@ export function SearchPage(props: { q: string; range: string; fields: FieldInfo[
     setBusy(true);
     try {
       const since = props.range === 'all' ? undefined : props.range;
-      const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: 100000, order: 'newest' }, signal);
+      const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: props.limit, order: 'newest' }, signal);
       setResult(r);
       setError(null);
     } catch (err) {
@@ -48,7 +48,7 @@ export function SearchPage(props: { q: string; range: string; fields: FieldInfo[
       clearInterval(timer);
       controller.abort();
     };
-  }, [props.q, props.range, live]);
+  }, [props.q, props.range, props.limit, live]);
 
   return (
     <section class="page search">
@@ -79,7 +79,19 @@ export function SearchPage(props: { q: string; range: string; fields: FieldInfo[
       )}
       {result && (
         <p class="summary" data-testid="summary">
-          {result.events.length.toLocaleString()} events{result.truncated ? ' (more exist: narrow the query)' : ''}
+          {result.events.length.toLocaleString()} events
+          {result.truncated ? (
+            props.limit < 100000 ? (
+              <>
+                {' '}
+                (newest first; <a href={href('search', { q: props.q, range: props.range, limit: '100000' })}>show up to 100,000</a>)
+              </>
+            ) : (
+              ' (more exist: narrow the query)'
+            )
+          ) : (
+            ''
+          )}
           {result.scansEverything ? ' · this query scans every event' : ''}
           {busy ? ' · updating…' : ''}
         </p>

@@ -1,0 +1,118 @@
+/**
+ * The web UI in headless Chromium against a real server on a store of N generated
+ * events (default 200,000; the issue's goal is stated at 10 million): first contentful
+ * paint and time to the first result rows, frame times while scrolling 100,000 results,
+ * API search latency (against /healthz in the same run as the floor), and the volume
+ * chart's render time. Prints a markdown table.
+ *
+ *   node dist/bench/ui.js [--events N]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { loadDemoData, prepareHome, startServer } from '../src/server/index.js';
+import { openStore } from '../src/store/index.js';
+
+const CHROMIUM = process.env.KUBETRAIL_CHROMIUM ?? '/usr/bin/chromium';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function get(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    request(url, { ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+async function main(): Promise<void> {
+  const events = arg('events', 200_000);
+  const dir = mkdtempSync(join(tmpdir(), 'kubetrail-bench-ui-'));
+  const home = await prepareHome(join(dir, 'home'), { hosts: ['127.0.0.1'], webhookUrl: 'https://127.0.0.1:1/webhook' });
+  const store = await openStore(home.storeDir, { signingKey: readFileSync(home.signingKeyPath, 'utf8') });
+  const t0 = performance.now();
+  await loadDemoData(store, events, 3);
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const uiDir = fileURLToPath(new URL('../web', import.meta.url));
+  const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token, uiDir });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+  try {
+    // API: searches a person would type, against the floor of a trivial request.
+    const floor: number[] = [];
+    const search: number[] = [];
+    const users = await store.top({}, 'user', 20);
+    for (let i = 0; i < 40; i++) {
+      floor.push(await get(`${running.url}/healthz`, home.ca.certPem));
+      const u = users[i % users.length].key;
+      const q = [`user=${u}`, `user=${u} verb=get`, 'verb=delete resource=pods', `resource=pods since=5m`][i % 4];
+      search.push(await get(`${running.url}/api/events?q=${encodeURIComponent(q)}&limit=1000`, home.ca.certPem));
+    }
+
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const navStart = performance.now();
+    await page.goto(`${running.url}/#/search?range=all`);
+    await page.waitForSelector('.vtable-row');
+    const firstRowsMs = performance.now() - navStart;
+    const fcp = await page.evaluate(() => performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime ?? -1);
+
+    // 100,000 results, scrolled one step per frame; frame time = gap between animation frames.
+    await page.goto(`${running.url}/#/search?q=&range=all&limit=100000`);
+    await page.waitForSelector('.vtable-row');
+    // Wait until the count shows the 100,000 rows.
+    await page.waitForFunction(() => /^100,000 events/.test(document.querySelector('[data-testid=summary]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    const rowsShown = await page.evaluate(() => Number((document.querySelector('[data-testid=summary]')?.textContent ?? '0').split(' ')[0].replace(/,/g, '')));
+    const frames: number[] = await page.evaluate(
+      () =>
+        new Promise<number[]>((resolve) => {
+          const body = document.querySelector('[data-testid=results]') as HTMLElement;
+          const gaps: number[] = [];
+          let last = performance.now();
+          let n = 0;
+          const step = () => {
+            const now = performance.now();
+            gaps.push(now - last);
+            last = now;
+            body.scrollTop += 600;
+            if (++n < 300) requestAnimationFrame(step);
+            else resolve(gaps.slice(5));
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+
+    await page.goto(`${running.url}/#/volume?by=user&range=all`);
+    await page.waitForSelector('[data-testid=render-ms]');
+    const chartMs = Number(((await page.textContent('[data-testid=render-ms]')) ?? '').replace(/[^\d.]/g, ''));
+
+    console.log(`web UI: ${store.size} generated events in the store (loaded in ${loadSeconds.toFixed(0)} s), headless Chromium, node ${process.version}`);
+    console.log('');
+    console.log('| measure | value | goal |');
+    console.log('| --- | ---: | --- |');
+    console.log(`| first contentful paint | ${fcp.toFixed(0)} ms | < 1,000 ms |`);
+    console.log(`| navigation to the first result rows | ${firstRowsMs.toFixed(0)} ms | |`);
+    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results: p50 / p95 / max | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms | p95 ≤ 16.7 ms |`);
+    console.log(`| API search (/api/events, 1,000 rows): p50 / p95 | ${pct(search, 50).toFixed(1)} / ${pct(search, 95).toFixed(1)} ms | p95 < 100 ms |`);
+    console.log(`| floor: /healthz over the same HTTPS: p50 / p95 | ${pct(floor, 50).toFixed(1)} / ${pct(floor, 95).toFixed(1)} ms | |`);
+    console.log(`| volume chart over all events, by user | ${chartMs.toFixed(0)} ms | < 300 ms |`);
+  } finally {
+    await browser.close();
+    await running.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
