@@ -18,6 +18,7 @@ import { registerServeCommands } from './serve.js';
 import { registerProveCommands } from './prove.js';
 import { registerTailCommand } from './tail.js';
 import { registerForensicsCommands } from './forensics.js';
+import { registerStatsCommand } from './stats.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerProveCommands(program, ctx);
   registerTailCommand(program, ctx);
   registerForensicsCommands(program, ctx);
+  registerStatsCommand(program, ctx);
   registerTourCommand(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

@@ -7,3 +7,5 @@ export { objectHistory } from './history.js';
 export type { HistoryEntry, HistoryQuery } from './history.js';
 export { whoDid, normaliseVerb, parseObject, WhoArgumentError } from './who.js';
 export type { WhoAnswer } from './who.js';
+export { computeStats, sparkline, STATS_DIMENSIONS } from './stats.js';
+export type { StatsReport } from './stats.js';

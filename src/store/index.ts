@@ -6,7 +6,7 @@
  */
 export { StoreError, isStoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
-export type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from './types.js';
+export type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
 export { dedupeKeyString } from './types.js';
 export { indexRowOf, parseTimeUs, firstDifference, INDEX_COLUMNS } from './fields.js';
 export { openStore, reindexStore, createStoreKeys, readStoreVerifierKey, isInside } from './store.js';

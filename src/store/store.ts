@@ -13,7 +13,7 @@ import type { PruneRecord } from './ledger-files/prune-record.js';
 import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
 import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
-import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from './types.js';
+import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
 
 /** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
 export interface PendingEvent {
@@ -50,6 +50,7 @@ export interface Store {
   /** Events per value of a column (rollups for stats and the Volume view). */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
+  health(filter: EventFilter, examples: number): Promise<IndexHealth>;
   /** Values the index has seen for a column, for completion. */
   values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]>;
   readLeaf(n: number): Buffer;
@@ -227,6 +228,10 @@ class LocalStore implements Store {
 
   async top(filter: EventFilter, column: GroupColumn, limit: number) {
     return this.#needIndex().top(filter, column, limit);
+  }
+
+  async health(filter: EventFilter, examples: number): Promise<IndexHealth> {
+    return this.#needIndex().health(filter, examples);
   }
 
   async timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number) {

@@ -51,8 +51,17 @@ export interface EventFilter {
   limit?: number;
 }
 
+export interface IndexHealth {
+  /** Distinct auditIDs. */
+  requests: number;
+  /** Requests with a RequestReceived (or ResponseStarted) event but no ResponseComplete or Panic. */
+  missingFinalStage: { count: number; examples: string[] };
+  /** (auditID, stage) pairs present more than once. */
+  duplicated: { count: number; examples: string[] };
+}
+
 /** Columns the index can group by. */
-export type GroupColumn = 'user' | 'verb' | 'resource' | 'namespace' | 'user_agent' | 'response_code' | 'stage' | 'level';
+export type GroupColumn = 'user' | 'verb' | 'resource' | 'namespace' | 'user_agent' | 'response_code' | 'stage' | 'level' | 'source_ips';
 
 /** The key dedupe works on: (auditID, stage), both present. */
 export interface DedupeKey {
@@ -81,6 +90,8 @@ export interface EventIndex {
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
   /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
+  /** Signs of a log with holes: requests without a final stage, (auditID, stage) pairs stored twice. */
+  health(filter: EventFilter, examples: number): Promise<IndexHealth>;
   /** Distinct values of one indexed column starting with `prefix`, most frequent first (completion). */
   values(column: 'user' | 'verb' | 'resource' | 'namespace' | 'name' | 'user_agent' | 'stage' | 'level', prefix: string, limit: number): Promise<string[]>;
   /** Every row in leaf order (for verify). */

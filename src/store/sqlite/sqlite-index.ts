@@ -169,6 +169,18 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       if (other.counts.some((c) => c > 0)) out.push(other);
       return { starts, series: out };
     },
+    async health(filter, examples) {
+      const { where, args } = whereOf(filter);
+      const keyed = where === '' ? ' WHERE audit_id IS NOT NULL' : `${where} AND audit_id IS NOT NULL`;
+      const requests = Number(db.prepare(`SELECT count(DISTINCT audit_id) FROM events${keyed}`).pluck().get(...args));
+      const missingSql = `SELECT audit_id FROM events${keyed} GROUP BY audit_id HAVING sum(stage IN ('ResponseComplete', 'Panic')) = 0`;
+      const missing = db.prepare(`SELECT count(*) FROM (${missingSql})`).pluck().get(...args);
+      const missingExamples = db.prepare(`${missingSql} LIMIT ?`).pluck().all(...args, examples).map(String);
+      const dupSql = `SELECT audit_id || ' ' || coalesce(stage, '') FROM events${keyed} GROUP BY audit_id, stage HAVING count(*) > 1`;
+      const dup = db.prepare(`SELECT count(*) FROM (${dupSql})`).pluck().get(...args);
+      const dupExamples = db.prepare(`${dupSql} LIMIT ?`).pluck().all(...args, examples).map(String);
+      return { requests, missingFinalStage: { count: Number(missing), examples: missingExamples }, duplicated: { count: Number(dup), examples: dupExamples } };
+    },
     async values(column, prefix, limit) {
       const sql = `SELECT ${column} AS v FROM events WHERE ${column} >= ? AND ${column} < ? GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`;
       return db.prepare(sql).pluck().all(prefix, `${prefix}\uffff`, Math.max(1, Math.min(100, limit))).map(String);
