@@ -9,6 +9,7 @@ import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, parseBooleanFlag, parseOutputFormat
 import { readLines } from './lines.js';
 import { kubernetesVersionOption, loadPolicyForUse, readPolicyBytes, reportIssues } from './policy-input.js';
 import { registerLintCommand } from './policy-lint.js';
+import { registerSimulateCommands } from './policy-simulate.js';
 import { registerInitCommand } from './policy-init.js';
 
 export function registerPolicyCommands(program: Command, ctx: CliContext): void {
@@ -106,6 +107,7 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     });
 
   registerLintCommand(policy, ctx);
+  registerSimulateCommands(policy, ctx);
   registerInitCommand(policy, ctx);
 }
 
