@@ -124,6 +124,13 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await page.click('[data-testid=policy-check]');
     await page.waitForSelector('[data-testid=lint]');
     assert.match((await page.textContent('[data-testid=lint]')) ?? '', /kube-apiserver would refuse this policy/);
+    // A loadable candidate: its findings and what it keeps of the stored traffic.
+    await page.fill('[data-testid=policy-text]', 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  verbs: ["get", "list", "watch"]\n- level: Metadata\n');
+    await page.click('[data-testid=policy-check]');
+    await page.waitForSelector('[data-testid=simulate]');
+    const sim = (await page.textContent('[data-testid=simulate]')) ?? '';
+    assert.match(sim, /3,005 events: [\d,]+ kept, [\d,]+ dropped/);
+    assert.match(sim, /rules\[0\]: level None; verbs get,list,watch/);
     await screenshot(page, 'policy');
   });
 });

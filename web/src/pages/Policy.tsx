@@ -82,7 +82,38 @@ export function PolicyPage() {
       {report && (
         <div data-testid="simulate">
           <h3>On the stored traffic</h3>
-          <pre>{JSON.stringify(report, null, 2)}</pre>
+          <p>
+            {report.input.events.toLocaleString()} events: <b>{report.kept.events.toLocaleString()}</b> kept, {report.dropped.events.toLocaleString()} dropped;{' '}
+            {(report.input.bytes / 1e6).toFixed(1)} MB → {(report.bytesAfter / 1e6).toFixed(1)} MB{report.lowerBound ? ' (at least)' : ''}
+            {report.rates ? `; ${report.rates.before.gbPerDay.toFixed(2)} → ${report.rates.after.gbPerDay.toFixed(2)} GB/day` : ''}
+          </p>
+          <ul class="findings">
+            {report.coverage.map((c: { id: string; title: string; events: number }) => (
+              <li key={c.id} class="error">
+                {c.title}: {c.events} events
+              </li>
+            ))}
+          </ul>
+          <table class="top">
+            <thead>
+              <tr>
+                <th>rule</th>
+                <th>matched</th>
+                <th>kept</th>
+                <th>MB after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.byRule.map((r: { rule: number | null; description: string; matched: { events: number }; kept: { events: number }; bytesAfter: number }) => (
+                <tr key={String(r.rule)}>
+                  <td>{r.description}</td>
+                  <td>{r.matched.events.toLocaleString()}</td>
+                  <td>{r.kept.events.toLocaleString()}</td>
+                  <td>{(r.bytesAfter / 1e6).toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </section>
