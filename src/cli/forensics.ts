@@ -1,7 +1,7 @@
 /** `kubetrail who` and `kubetrail history`: answers about one object, on one screen (src/query). */
 import type { Command } from 'commander';
 import { normaliseVerb, objectHistory, parseObject, whoDid, WhoArgumentError, type WhoAnswer } from '../query/index.js';
-import { openStore } from '../store/index.js';
+import { openRecordSource, type RecordSourceFlags } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
 
@@ -38,23 +38,25 @@ export function registerForensicsCommands(program: Command, ctx: CliContext): vo
     .description('who did VERB to RESOURCE/NAME: as whom, when, from where, with what result and why it was allowed (exit 1 when nothing matches)')
     .argument('<verb>', 'create, delete, patch, … or created, deleted, patched, …')
     .argument('<object>', 'RESOURCE/NAME (pod/web-1, deploy/api, secret/db) or RESOURCE/SUBRESOURCE/NAME (pods/exec/web-1)')
-    .requiredOption('--store <dir>', 'the store directory')
+    .option('--store <dir>', 'the store directory')
+    .option('--log <files...>', 'audit log files instead of a store (read into a temporary index; slower)')
     .option('-n, --namespace <ns>', 'the object\'s namespace')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (verbText: string, objectArg: string, opts: { store: string; namespace?: string; output: string }) => {
+    .action(async (verbText: string, objectArg: string, opts: RecordSourceFlags & { namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
       const verb = parsed(() => normaliseVerb(verbText));
       const obj = parsed(() => parseObject(objectArg));
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store);
+        const source = await openRecordSource(ctx, opts);
+        const store = source.store;
         try {
           const answers = await whoDid(store, { verb, ...obj, namespace: opts.namespace });
           if (format === 'json') await write(ctx.out, `${JSON.stringify({ verb, ...obj, namespace: opts.namespace ?? null, requests: answers })}\n`);
-          else if (answers.length === 0) await write(ctx.out, `nobody ${PAST_TENSE[verb] ?? verb} ${objectText(obj, opts.namespace)}: no such request among the ${store.size} events in ${opts.store}${opts.namespace ? '' : ' (give -n NAMESPACE for a namespaced object)'}\n`);
+          else if (answers.length === 0) await write(ctx.out, `nobody ${PAST_TENSE[verb] ?? verb} ${objectText(obj, opts.namespace)}: no such request among the ${store.size} events in ${source.name}${opts.namespace ? '' : ' (give -n NAMESPACE for a namespaced object)'}\n`);
           else await write(ctx.out, `${objectText(obj, opts.namespace)} was ${PAST_TENSE[verb] ?? verb} ${answers.length === 1 ? 'once' : `${answers.length} times (newest first)`}:\n${answers.map(renderAnswer).join('')}`);
           ctx.exitCode = answers.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
         } finally {
-          await store.close();
+          await source.close();
         }
       });
     });
@@ -63,18 +65,20 @@ export function registerForensicsCommands(program: Command, ctx: CliContext): vo
     .command('history')
     .description('every event touching one object, oldest first, with what changed between the versions the log recorded')
     .argument('<object>', 'RESOURCE/NAME, e.g. deploy/api')
-    .requiredOption('--store <dir>', 'the store directory')
+    .option('--store <dir>', 'the store directory')
+    .option('--log <files...>', 'audit log files instead of a store (read into a temporary index; slower)')
     .option('-n, --namespace <ns>', 'the object\'s namespace')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (objectArg: string, opts: { store: string; namespace?: string; output: string }) => {
+    .action(async (objectArg: string, opts: RecordSourceFlags & { namespace?: string; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
       const obj = parsed(() => parseObject(objectArg));
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store);
+        const source = await openRecordSource(ctx, opts);
+        const store = source.store;
         try {
           const entries = await objectHistory(store, { resource: obj.resource, name: obj.name, namespace: opts.namespace });
           if (format === 'json') await write(ctx.out, `${JSON.stringify({ resource: obj.resource, name: obj.name, namespace: opts.namespace ?? null, entries })}\n`);
-          else if (entries.length === 0) await write(ctx.out, `no event touches ${objectText(obj, opts.namespace)} among the ${store.size} events in ${opts.store}\n`);
+          else if (entries.length === 0) await write(ctx.out, `no event touches ${objectText(obj, opts.namespace)} among the ${store.size} events in ${source.name}\n`);
           else {
             let text = `${objectText(obj, opts.namespace)}: ${entries.length} events, oldest first\n`;
             for (const e of entries) {
@@ -85,7 +89,7 @@ export function registerForensicsCommands(program: Command, ctx: CliContext): vo
           }
           ctx.exitCode = entries.length > 0 ? EXIT_OK : EXIT_NEGATIVE;
         } finally {
-          await store.close();
+          await source.close();
         }
       });
     });

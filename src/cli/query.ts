@@ -1,7 +1,8 @@
 /** `kubetrail query`: the stored events matching simple filters, oldest first; -o jsonl prints the leaves byte for byte. */
 import type { Command } from 'commander';
 import { parseQueryString, QueryStringError } from '../query/index.js';
-import { indexRowOf, openStore, parseTimeUs, type EventFilter } from '../store/index.js';
+import { indexRowOf, parseTimeUs, type EventFilter } from '../store/index.js';
+import { openRecordSource } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
 
@@ -50,7 +51,8 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
   program
     .command('query')
     .description('print the stored events that match, oldest first (-o jsonl: the exact stored bytes)')
-    .requiredOption('--store <dir>', 'the store directory')
+    .option('--store <dir>', 'the store directory')
+    .option('--log <files...>', 'audit log files instead of a store (read into a temporary index; slower)')
     .option('--user <name>', 'user.username')
     .option('--verb <verb>', 'verb (get, list, create, …)')
     .option('--resource <resource>', 'objectRef.resource (pods, secrets, …)')
@@ -61,7 +63,7 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many events')
     .option('-o, --output <format>', 'jsonl or text', 'text')
     .argument('[query]', "a query string: 'user=alice verb=create resource=pods ns=prod since=2h' (combined with the flags)")
-    .action(async (query: string | undefined, opts: { store: string; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
+    .action(async (query: string | undefined, opts: { store?: string; log?: string[]; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
       const args = parseQueryArguments(opts);
       if (query !== undefined) {
         try {
@@ -77,7 +79,8 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
         }
       }
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store);
+        const source = await openRecordSource(ctx, opts);
+        const store = source.store;
         let found = 0;
         try {
           if (args.format === 'text') await write(ctx.out, `${['TIME', 'USER', 'VERB', 'RESOURCE', 'NAMESPACE/NAME', 'CODE'].join('\t')}\n`);
@@ -94,7 +97,7 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
             await write(ctx.out, `${[r.requestReceivedTimestamp ?? r.stageTimestamp ?? '', r.user ?? '', r.verb ?? '', resource, nn, r.responseCode ?? ''].join('\t')}\n`);
           }
         } finally {
-          await store.close();
+          await source.close();
         }
         ctx.exitCode = found > 0 ? EXIT_OK : EXIT_NEGATIVE;
       });

@@ -1,7 +1,7 @@
 /** `kubetrail stats`: top talkers, events per minute as a terminal chart, and --health (src/query/stats.ts). */
 import type { Command } from 'commander';
 import { computeStats, parseQueryString, QueryStringError, sparkline, type StatsReport } from '../query/index.js';
-import { openStore } from '../store/index.js';
+import { openRecordSource, type RecordSourceFlags } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
 
@@ -43,12 +43,13 @@ export function registerStatsCommand(program: Command, ctx: CliContext): void {
   program
     .command('stats')
     .description('top users, verbs, resources, namespaces, user agents, source IPs and codes; events per minute; --health: gaps, requests missing a stage, duplicates')
-    .requiredOption('--store <dir>', 'the store directory')
+    .option('--store <dir>', 'the store directory')
+    .option('--log <files...>', 'audit log files instead of a store (read into a temporary index; slower)')
     .argument('[query]', "only events matching a query string, e.g. 'ns=prod since=24h'")
     .option('--top <n>', 'rows per dimension', '10')
     .option('--health [bool]', 'also report gaps in time, requests without a final stage and duplicated auditIDs', parseBooleanFlag('health'), false)
     .option('-o, --output <format>', 'text or json', 'text')
-    .action(async (query: string | undefined, opts: { store: string; top: string; health: boolean; output: string }) => {
+    .action(async (query: string | undefined, opts: RecordSourceFlags & { top: string; health: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
       const top = Number(opts.top);
       if (!Number.isSafeInteger(top) || top < 1 || top > 1000) throw new UsageError('--top: a whole number from 1 to 1000');
@@ -60,13 +61,13 @@ export function registerStatsCommand(program: Command, ctx: CliContext): void {
         throw err;
       }
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store);
+        const source = await openRecordSource(ctx, opts);
         try {
-          const report = await computeStats(store, filter, { top, health: opts.health });
+          const report = await computeStats(source.store, filter, { top, health: opts.health });
           await write(ctx.out, format === 'json' ? `${JSON.stringify(report)}\n` : render(report));
           ctx.exitCode = report.events > 0 ? EXIT_OK : EXIT_NEGATIVE;
         } finally {
-          await store.close();
+          await source.close();
         }
       });
     });

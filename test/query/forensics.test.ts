@@ -77,3 +77,31 @@ describe('query with a query string', { skip: SKIP_WITHOUT_SHARED }, () => {
     }
   });
 });
+
+describe('--log gives the same answers as --store', { skip: SKIP_WITHOUT_SHARED }, () => {
+  test('who, history, stats and query over the same events', async () => {
+    const s = tempStore();
+    try {
+      const log = sharedPath('corpus/openshift-cluster-logging-operator/apiaudit-vrl/audit_in.log');
+      await runCli(['ingest', '--store', s.dir, '--key', s.keyPath, log]);
+      const commands = [
+        ['who', 'patched', 'deploy/multus-admission-controller', '-n', 'openshift-multus', '-o', 'json'],
+        ['history', 'deployments/multus-admission-controller', '-n', 'openshift-multus', '-o', 'json'],
+        ['stats', '--health', '-o', 'json'],
+        ['query', '-o', 'jsonl', 'verb=patch'],
+      ];
+      for (const c of commands) {
+        const fromStore = await runCli([...c, '--store', s.dir]);
+        const fromLog = await runCli([...c, '--log', log]);
+        assert.equal(fromLog.code, fromStore.code, c.join(' '));
+        assert.equal(fromLog.stdout, fromStore.stdout, c.join(' '));
+        assert.match(fromLog.stderr, /temporary index/);
+      }
+      const neither = await runCli(['who', 'created', 'pod/x']);
+      assert.equal(neither.code, 2);
+      assert.match(neither.stderr, /--store DIR or --log FILE/);
+    } finally {
+      s.cleanup();
+    }
+  });
+});
