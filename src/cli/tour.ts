@@ -1,4 +1,4 @@
-/** `kubetrail tour`: what `npm start` prints until the collector exists. */
+/** `kubetrail tour`: the commands, grouped by what people come to do. */
 import type { Command } from 'commander';
 import { write, type CliContext } from './context.js';
 
@@ -15,11 +15,28 @@ Write audit policies that are right:
 Make realistic traffic for demos, tests and benchmarks:
   kubetrail generate --events 100000 --seed 1 > audit.log
 
+Turn auditing on where kube-apiserver runs:
+  kubetrail enable --policy policy.yaml --dry-run     # the manifest patch as a diff; without --dry-run: atomic, backed up
+  kubetrail status --proc                             # on or off, what is logged where, CIS 1.2.16-1.2.19
+  kubetrail doctor                                    # why not: mounts, hostPaths, policy, log dir, container, kubelet
+  kubetrail render kind --policy policy.yaml          # or kubeadm, k0s, k3s; --merge FILE to add to an existing config
+  kubetrail disable | rollback
+
 Keep a tamper-evident record:
   kubetrail keygen --name example.com/kubetrail/prod --private-key ~/.kubetrail/prod.key --store ./store
   kubetrail ingest --store ./store --key ~/.kubetrail/prod.key audit.log
+  kubetrail tail --store ./store --key ~/.kubetrail/prod.key /var/log/kubernetes/audit/audit.log
+  kubetrail serve                                     # the webhook receiver, API and web UI (npm start)
   kubetrail verify --store ./store                    # exit 1 names the first altered or missing event
-  kubetrail query --store ./store --user alice --verb delete -o jsonl
+  kubetrail prove --store ./store --audit-id ID -o proof.json && kubetrail verify-proof proof.json --key prod.pub
+  kubetrail prune --store ./store --key ~/.kubetrail/prod.key --max-age 90d
+
+Answer questions:
+  kubetrail who created pod/web-1 -n prod --store ./store
+  kubetrail history deploy/api -n prod --store ./store
+  kubetrail query --store ./store 'user=alice verb=delete since=2h'
+  kubetrail stats --store ./store --health
+  kubetrail policy simulate -f candidate.yaml --store ./store
 
 Run \`kubetrail <command> --help\` for the flags of each command.
 `;
