@@ -1,9 +1,9 @@
 /** `kubetrail query`: the stored events matching simple filters, oldest first; -o jsonl prints the leaves byte for byte. */
 import type { Command } from 'commander';
 import { parseQueryString, QueryStringError } from '../query/index.js';
-import { indexRowOf, parseTimeUs, type EventFilter } from '../store/index.js';
+import { indexRowOf, openStore, parseTimeUs, type EventFilter } from '../store/index.js';
 import { openRecordSource } from './record-source.js';
-import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
+import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
 
 const NEWLINE = Buffer.from('\n');
@@ -62,8 +62,10 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
     .option('--until <time>', 'before this time')
     .option('--limit <n>', 'at most this many events')
     .option('-o, --output <format>', 'jsonl or text', 'text')
+    .option('--follow [bool]', 'after the matches so far, keep printing new ones as they are committed (with --store; Ctrl-C stops)', parseBooleanFlag('follow'), false)
+    .option('--poll <ms>', 'with --follow: how often to look for new events', '500')
     .argument('[query]', "a query string: 'user=alice verb=create resource=pods ns=prod since=2h' (combined with the flags)")
-    .action(async (query: string | undefined, opts: { store?: string; log?: string[]; output: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
+    .action(async (query: string | undefined, opts: { store?: string; log?: string[]; output: string; follow: boolean; poll: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
       const args = parseQueryArguments(opts);
       if (query !== undefined) {
         try {
@@ -78,26 +80,57 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
           throw err;
         }
       }
+      if (opts.follow && opts.store === undefined) throw new UsageError('--follow needs --store (a log file is read once; follow it into a store with kubetrail tail)');
       await withStoreErrors(ctx, async () => {
         const source = await openRecordSource(ctx, opts);
-        const store = source.store;
         let found = 0;
+        let last = -1;
+        const print = async (leaf: number, bytes: Buffer) => {
+          found++;
+          last = Math.max(last, leaf);
+          if (args.format === 'jsonl') {
+            // The exact stored bytes, never decoded (a leaf need not be valid UTF-8).
+            await writeBytes(ctx, Buffer.concat([bytes, NEWLINE]));
+            return;
+          }
+          const r = indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
+          const resource = r.resource === null ? (r.requestURI ?? '') : `${r.resource}${r.subresource ? `/${r.subresource}` : ''}`;
+          const nn = r.namespace ? `${r.namespace}/${r.name ?? ''}` : (r.name ?? '');
+          await write(ctx.out, `${[r.requestReceivedTimestamp ?? r.stageTimestamp ?? '', r.user ?? '', r.verb ?? '', resource, nn, r.responseCode ?? ''].join('\t')}\n`);
+        };
         try {
           if (args.format === 'text') await write(ctx.out, `${['TIME', 'USER', 'VERB', 'RESOURCE', 'NAMESPACE/NAME', 'CODE'].join('\t')}\n`);
-          for await (const { leaf, bytes } of store.query(args.filter)) {
-            found++;
-            if (args.format === 'jsonl') {
-              // The exact stored bytes, never decoded (a leaf need not be valid UTF-8).
-              await writeBytes(ctx, Buffer.concat([bytes, NEWLINE]));
-              continue;
-            }
-            const r = indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
-            const resource = r.resource === null ? (r.requestURI ?? '') : `${r.resource}${r.subresource ? `/${r.subresource}` : ''}`;
-            const nn = r.namespace ? `${r.namespace}/${r.name ?? ''}` : (r.name ?? '');
-            await write(ctx.out, `${[r.requestReceivedTimestamp ?? r.stageTimestamp ?? '', r.user ?? '', r.verb ?? '', resource, nn, r.responseCode ?? ''].join('\t')}\n`);
-          }
+          for await (const { leaf, bytes } of source.store.query(args.filter)) await print(leaf, bytes);
+          last = Math.max(last, source.store.size - 1);
         } finally {
           await source.close();
+        }
+        if (opts.follow) {
+          // Another process (serve, tail, ingest) commits; each look opens the store afresh
+          // so it sees the newest signed checkpoint.
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          const { limit: _limit, ...filter } = args.filter;
+          try {
+            while (!stop.signal.aborted) {
+              await new Promise((r) => setTimeout(r, Math.max(50, Number(opts.poll) || 500)));
+              if (stop.signal.aborted) break;
+              const store = await openStore(opts.store!);
+              try {
+                for await (const { leaf, bytes } of store.query({ ...filter, afterLeaf: last })) await print(leaf, bytes);
+                last = Math.max(last, store.size - 1);
+              } finally {
+                await store.close();
+              }
+            }
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+          }
+          ctx.exitCode = EXIT_OK;
+          return;
         }
         ctx.exitCode = found > 0 ? EXIT_OK : EXIT_NEGATIVE;
       });

@@ -37,6 +37,8 @@ export interface IndexRow {
 
 /** Filters of `kubetrail query`; absent fields do not filter. Times are microseconds since the epoch. */
 export interface EventFilter {
+  /** Only events after this leaf (following a store as it grows). */
+  afterLeaf?: number;
   auditID?: string;
   stage?: string;
   user?: string;

@@ -105,3 +105,36 @@ describe('--log gives the same answers as --store', { skip: SKIP_WITHOUT_SHARED 
     }
   });
 });
+
+test('query --follow prints events committed by another process as they arrive', async () => {
+  const { spawn } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { CLI_PATH } = await import('../support/paths.js');
+  const { eventLine } = await import('../store/helpers.js');
+  const s = tempStore();
+  try {
+    writeFileSync(join(s.root, 'first.log'), `${eventLine(1)}\n`);
+    await runCli(['ingest', '--store', s.dir, '--key', s.keyPath, join(s.root, 'first.log')]);
+    const follow = spawn(process.execPath, [CLI_PATH, 'query', '--store', s.dir, '--follow', '--poll', '50', '-o', 'jsonl', 'verb=get'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follow.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const lines = () => out.split('\n').filter(Boolean);
+    const until = async (n: number) => {
+      for (let waited = 0; lines().length < n; waited += 50) {
+        assert.ok(waited < 15_000, `saw ${lines().length} of ${n} lines`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await until(1);
+    writeFileSync(join(s.root, 'more.log'), `${eventLine(2)}\n${eventLine(3, { verb: 'delete' })}\n${eventLine(4)}\n`);
+    await runCli(['ingest', '--store', s.dir, '--key', s.keyPath, join(s.root, 'more.log')]);
+    await until(3);
+    follow.kill('SIGTERM');
+    const code = await new Promise((r) => follow.once('exit', r));
+    assert.equal(code, 0);
+    assert.deepEqual(lines(), [eventLine(1), eventLine(2), eventLine(4)], 'the matches, in order, each once; the delete is filtered out');
+  } finally {
+    s.cleanup();
+  }
+});

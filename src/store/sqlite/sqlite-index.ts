@@ -72,6 +72,10 @@ function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
       args.push(v);
     }
   };
+  if (filter.afterLeaf !== undefined) {
+    where.push('leaf > ?');
+    args.push(filter.afterLeaf);
+  }
   eq('audit_id', filter.auditID);
   eq('stage', filter.stage);
   eq('user', filter.user);
