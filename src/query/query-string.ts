@@ -5,6 +5,7 @@
  * EventFilter; an unknown field or a malformed value is an error that lists what is
  * accepted.
  */
+import { isIP } from 'node:net';
 import type { EventFilter } from '../store/index.js';
 
 export interface QueryField {
@@ -14,11 +15,20 @@ export interface QueryField {
 }
 
 export const QUERY_FIELDS: readonly QueryField[] = [
-  { name: 'user', aliases: [], description: 'the authenticated user (exact)' },
+  { name: 'user', aliases: [], description: 'the authenticated user; * ? [..] make a glob (system:serviceaccount:kube-system:*)' },
+  { name: 'group', aliases: [], description: 'one of the user\'s groups' },
+  { name: 'as', aliases: ['impersonated'], description: 'the impersonated user' },
   { name: 'verb', aliases: [], description: 'get, list, watch, create, update, patch, delete, …' },
-  { name: 'resource', aliases: ['res'], description: 'the resource, e.g. pods, secrets' },
-  { name: 'namespace', aliases: ['ns'], description: 'the namespace' },
-  { name: 'name', aliases: [], description: 'the object name' },
+  { name: 'resource', aliases: ['res'], description: 'the resource, e.g. pods, secrets (glob)' },
+  { name: 'namespace', aliases: ['ns'], description: 'the namespace (glob)' },
+  { name: 'name', aliases: [], description: 'the object name (glob)' },
+  { name: 'ip', aliases: ['source'], description: 'a source IP or CIDR, IPv4 or IPv6' },
+  { name: 'ua', aliases: ['useragent'], description: 'the user agent (glob: kubectl/*)' },
+  { name: 'code', aliases: [], description: 'the response code (403) or class (4xx)' },
+  { name: 'decision', aliases: [], description: 'the authorization decision: allow or forbid' },
+  { name: 'stage', aliases: [], description: 'RequestReceived, ResponseStarted, ResponseComplete, Panic' },
+  { name: 'level', aliases: [], description: 'Metadata, Request, RequestResponse' },
+  { name: 'auditid', aliases: ['id'], description: 'the auditID' },
   { name: 'since', aliases: [], description: 'events at or after: 15m, 2h, 7d, or RFC 3339' },
   { name: 'until', aliases: [], description: 'events before: a duration ago or RFC 3339' },
 ];
@@ -87,9 +97,23 @@ export function parseQueryString(q: string, nowUs = Date.now() * 1000): EventFil
         else filter.untilUs = t;
         break;
       }
-      default:
+      case 'code':
+        if (!/^[1-5]([0-9]{2}|xx)$/i.test(value)) throw new QueryStringError(`code=${value}: a response code (403) or a class (4xx)`, column);
+        filter.code = value.toLowerCase();
+        break;
+      case 'ip': {
+        const [ip, bits, extra] = value.split('/');
+        const family = isIP(ip);
+        const max = family === 6 ? 128 : 32;
+        if (family === 0 || extra !== undefined || (bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max))) throw new QueryStringError(`ip=${value}: an IP address or a CIDR (10.0.0.0/8, fd00::/8)`, column);
+        filter.sourceIP = value;
+        break;
+      }
+      default: {
         if (value.includes(',')) throw new QueryStringError(`${field}=${value}: one value per field`, column);
-        (filter as Record<string, string>)[f.name] = value;
+        const key = ({ as: 'impersonatedUser', ua: 'userAgent', auditid: 'auditID' } as Record<string, string>)[f.name] ?? f.name;
+        (filter as Record<string, string>)[key] = value;
+      }
     }
   }
   return filter;

@@ -41,11 +41,23 @@ export interface EventFilter {
   afterLeaf?: number;
   auditID?: string;
   stage?: string;
+  level?: string;
+  /** user.username; `*`, `?` and `[…]` make it a glob (as do the other text filters). */
   user?: string;
+  /** One of user.groups. */
+  group?: string;
+  impersonatedUser?: string;
   verb?: string;
   resource?: string;
   namespace?: string;
   name?: string;
+  userAgent?: string;
+  /** A response code (`403`) or a class (`4xx`). */
+  code?: string;
+  /** The authorization decision annotation: allow, forbid. */
+  decision?: string;
+  /** A source IP or a CIDR (IPv4 or IPv6): any of the event's sourceIPs inside it. */
+  sourceIP?: string;
   /** Events at or after this time. */
   sinceUs?: number;
   /** Events before this time. */

@@ -9,6 +9,7 @@
  * newest events come in order without a sort — name and time for the query filters.
  * Nothing of better-sqlite3 leaves this file.
  */
+import { BlockList, isIP } from 'node:net';
 import Database from 'better-sqlite3';
 import type { DedupeKey, EventFilter, EventIndex, IndexRow } from '../types.js';
 import { dedupeKeyString } from '../types.js';
@@ -63,26 +64,48 @@ function toRow(r: Record<string, unknown>): IndexRow {
 }
 
 /** The WHERE clause of the query filters (values bound, never spliced). */
+const GLOB = /[*?[]/;
+
+/** The WHERE clause of the query filters (values bound, never spliced). */
 function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  const eq = (col: string, v: string | undefined) => {
-    if (v !== undefined) {
-      where.push(`${col} = ?`);
-      args.push(v);
-    }
+  // Equality uses the indexes; a value with *, ? or [...] is a GLOB (case-sensitive, like kubectl names).
+  const match = (col: string, v: string | undefined) => {
+    if (v === undefined) return;
+    where.push(GLOB.test(v) ? `${col} GLOB ?` : `${col} = ?`);
+    args.push(v);
   };
   if (filter.afterLeaf !== undefined) {
     where.push('leaf > ?');
     args.push(filter.afterLeaf);
   }
-  eq('audit_id', filter.auditID);
-  eq('stage', filter.stage);
-  eq('user', filter.user);
-  eq('verb', filter.verb);
-  eq('resource', filter.resource);
-  eq('namespace', filter.namespace);
-  eq('name', filter.name);
+  match('audit_id', filter.auditID);
+  match('stage', filter.stage);
+  match('level', filter.level);
+  match('user', filter.user);
+  match('impersonated_user', filter.impersonatedUser);
+  match('verb', filter.verb);
+  match('resource', filter.resource);
+  match('namespace', filter.namespace);
+  match('name', filter.name);
+  match('user_agent', filter.userAgent);
+  match('authz_decision', filter.decision);
+  if (filter.group !== undefined) {
+    // groups is the JSON array's text: look for the quoted name, LIKE's wildcards escaped.
+    where.push(`groups LIKE ? ESCAPE '\\'`);
+    args.push(`%${JSON.stringify(filter.group).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (filter.code !== undefined) {
+    const cls = /^([1-5])xx$/i.exec(filter.code);
+    if (cls) {
+      where.push('response_code BETWEEN ? AND ?');
+      args.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 99);
+    } else {
+      where.push('response_code = ?');
+      args.push(Number(filter.code));
+    }
+  }
   if (filter.sinceUs !== undefined) {
     where.push('time_us >= ?');
     args.push(filter.sinceUs);
@@ -92,6 +115,28 @@ function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
     args.push(filter.untilUs);
   }
   return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** A test of the sourceIPs column against a filter's IP or CIDR, or null when there is none. */
+function sourceTest(filter: EventFilter): ((sourceIPs: unknown) => boolean) | null {
+  if (filter.sourceIP === undefined) return null;
+  const [ip, bits] = filter.sourceIP.split('/');
+  const family = isIP(ip);
+  if (family === 0) throw new Error(`kubetrail/store: internal: ${filter.sourceIP} is not an IP or CIDR (the caller checks)`);
+  const list = new BlockList();
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  if (bits === undefined) list.addAddress(ip, type);
+  else list.addSubnet(ip, Number(bits), type);
+  return (sourceIPs) => {
+    try {
+      return (JSON.parse(String(sourceIPs ?? '[]')) as string[]).some((a) => {
+        const f = isIP(a);
+        return f !== 0 && list.check(a, f === 6 ? 'ipv6' : 'ipv4');
+      });
+    } catch {
+      return false;
+    }
+  };
 }
 
 function limitOf(filter: EventFilter): string {
@@ -140,13 +185,32 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     },
     async *query(filter: EventFilter) {
       const { where, args } = whereOf(filter);
-      const sql = `SELECT leaf FROM events${where} ORDER BY leaf${limitOf(filter)}`;
-      for (const leaf of db.prepare(sql).pluck().iterate(...args)) yield Number(leaf);
+      const ip = sourceTest(filter);
+      if (ip === null) {
+        const sql = `SELECT leaf FROM events${where} ORDER BY leaf${limitOf(filter)}`;
+        for (const leaf of db.prepare(sql).pluck().iterate(...args)) yield Number(leaf);
+        return;
+      }
+      // CIDRs are tested here, so the limit is counted here too.
+      let n = 0;
+      for (const r of db.prepare(`SELECT leaf, source_ips FROM events${where} ORDER BY leaf`).iterate(...args) as Iterable<{ leaf: number; source_ips: unknown }>) {
+        if (!ip(r.source_ips)) continue;
+        if (filter.limit !== undefined && n++ >= filter.limit) return;
+        yield Number(r.leaf);
+      }
     },
     async *queryRows(filter: EventFilter & { newestFirst?: boolean }) {
       const { where, args } = whereOf(filter);
-      const sql = `SELECT * FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${limitOf(filter)}`;
-      for (const r of db.prepare(sql).iterate(...args)) yield toRow(r as Record<string, unknown>);
+      const ip = sourceTest(filter);
+      const sql = `SELECT * FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${ip === null ? limitOf(filter) : ''}`;
+      let n = 0;
+      for (const r of db.prepare(sql).iterate(...args) as Iterable<Record<string, unknown>>) {
+        if (ip !== null) {
+          if (!ip(r.source_ips)) continue;
+          if (filter.limit !== undefined && n++ >= filter.limit) return;
+        }
+        yield toRow(r);
+      }
     },
     async top(filter, column, limit) {
       const { where, args } = whereOf(filter);
