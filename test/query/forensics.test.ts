@@ -71,7 +71,7 @@ describe('query with a query string', { skip: SKIP_WITHOUT_SHARED }, () => {
       assert.ok(byString.stdout.split('\n').filter(Boolean).length >= 3);
       const bad = await runCli(['query', '--store', s.dir, 'colour=red']);
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /unknown field "colour"; use user, verb, resource\|res, namespace\|ns, name, since, until/);
+      assert.match(bad.stderr, /unknown field "colour"; use user, group, as\|impersonated, verb, resource\|res, namespace\|ns, name, ip\|source/);
     } finally {
       s.cleanup();
     }

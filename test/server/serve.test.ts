@@ -183,7 +183,7 @@ describe('the API', () => {
       assert.equal(found.events[0].sourceIP, '10.0.0.1');
       const bad = await api('events?q=colour%3Dred');
       assert.equal(bad.status, 400);
-      assert.match(bad.json().error, /unknown field "colour"; use user, verb/);
+      assert.match(bad.json().error, /unknown field "colour"; use user, group, as\|impersonated, verb/);
       assert.deepEqual((await api('values?field=user&prefix=al')).json().values, ['alice']);
       const lint = (await api('policy/lint', { body: 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n' })).json();
       assert.equal(lint.loadable, false);
