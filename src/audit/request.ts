@@ -3,6 +3,7 @@
  * (authorizer.Attributes in k8s.io/apiserver), and the two ways kubetrail obtains
  * them: the JSON shape of the command contract, and a recorded audit Event.
  */
+import type { ScannedEvent } from './event-scan.js';
 import type { AuditEvent } from './types.js';
 import { compareGoStrings } from './go-format.js';
 
@@ -396,6 +397,49 @@ export function attributesFromEvent(event: AuditEvent): RequestAttributes {
     name: stringOr(ref?.name),
     path: '',
   };
+}
+
+/**
+ * The same attributes from an event's scanned fields (see event-scan.ts): the fast path of
+ * policy simulation, which must decide exactly as attributesFromEvent does.
+ */
+export function attributesFromScanned(event: ScannedEvent): RequestAttributes {
+  const username = event.username ?? '';
+  const groups = event.groups ?? [];
+  const attributedUser = username === '' && groups.length === 0 ? null : username;
+  const verb = event.verb ?? '';
+  if (event.requestURI !== null && event.requestURI !== '') {
+    return { user: attributedUser, groups: attributedUser === null ? [] : groups, verb, ...cachedRequestInfo(event.requestURI, verb) };
+  }
+  return {
+    user: attributedUser,
+    groups: attributedUser === null ? [] : groups,
+    verb,
+    resourceRequest: event.hasObjectRef,
+    apiGroup: event.apiGroup ?? '',
+    apiVersion: event.apiVersionRef ?? '',
+    resource: event.resource ?? '',
+    subresource: event.subresource ?? '',
+    namespace: event.namespace ?? '',
+    name: event.name ?? '',
+    path: '',
+  };
+}
+
+// Replayed traffic repeats the same URIs (watches, lists, gets of the same objects) many
+// times over; parsing one is the costliest part of evaluating an event.
+const infoCache = new Map<string, RequestInfo>();
+const INFO_CACHE_MAX = 50_000;
+
+function cachedRequestInfo(requestURI: string, verb: string): RequestInfo {
+  const key = `${verb} ${requestURI}`;
+  let info = infoCache.get(key);
+  if (info === undefined) {
+    if (infoCache.size >= INFO_CACHE_MAX) infoCache.clear();
+    info = Object.freeze(parseRequestURI(requestURI, verb));
+    infoCache.set(key, info);
+  }
+  return info;
 }
 
 function isObject<T>(value: T | null | undefined): value is T {

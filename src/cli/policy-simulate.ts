@@ -5,9 +5,7 @@
  */
 import type { Command } from 'commander';
 import { compilePolicy, policyFeatures, type KubernetesVersion } from '../audit/policy/index.js';
-import { orderLogFiles, readCandidates } from '../ingest/index.js';
-import { Simulation, type SimulationReport } from '../simulate/index.js';
-import { openStore } from '../store/index.js';
+import { PolicyDiff, Simulation, replay, type ReplayOptions, type ReplaySource, type SimulationReport, type WorkerSetup } from '../simulate/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
 import { formatBytes } from './files.js';
 import { kubernetesVersionOption, loadPolicyForUse } from './policy-input.js';
@@ -16,45 +14,45 @@ import { withStoreErrors } from './store.js';
 interface SourceFlags {
   log?: string[];
   store?: string;
+  workers?: string;
+  fullParse?: boolean;
 }
 
-/** Every recorded event of the source, with its exact byte length. */
-async function* recorded(ctx: CliContext, src: SourceFlags, onSkip: () => void): AsyncGenerator<{ length: number; event: Record<string, unknown> }> {
+function sourceOf(src: SourceFlags): ReplaySource {
   if ((src.log === undefined) === (src.store === undefined)) throw new UsageError('give --log FILE... or --store DIR (one of them)');
-  if (src.log !== undefined) {
-    for (const file of orderLogFiles(src.log)) {
-      for await (const c of readCandidates(file)) {
-        if (c.kind === 'problem') {
-          onSkip();
-          ctx.err.write(diagnostic(file, c.line, c.column, c.message));
-          continue;
+  return src.log !== undefined ? { log: src.log } : { store: src.store! };
+}
+
+function workersOf(src: SourceFlags): number | undefined {
+  if (src.workers === undefined) return undefined;
+  const n = Number(src.workers);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--workers: ${JSON.stringify(src.workers)} is not a whole number from 0 to 64`);
+  return n;
+}
+
+/** Replay options: diagnostics for lines that are not events, progress on a terminal. */
+function replayOptions(ctx: CliContext, src: SourceFlags): ReplayOptions {
+  const tty = (ctx.err as { isTTY?: boolean }).isTTY === true;
+  const started = Date.now();
+  return {
+    workers: workersOf(src),
+    onProblem: (file, line, column, message) => ctx.err.write(diagnostic(file, line, column, message)),
+    onProgress: tty
+      ? (done, total) => {
+          const secs = Math.max(0.001, (Date.now() - started) / 1000);
+          const pctText = total ? ` (${((100 * done) / total).toFixed(0)}%)` : '';
+          ctx.err.write(`\r\x1b[Kreplaying: ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ''}${pctText}, ${formatBytes(done / secs)}/s`);
+          if (total !== null && done >= total) ctx.err.write('\r\x1b[K');
         }
-        yield { length: c.bytes.length, event: c.value };
-      }
-    }
-    return;
-  }
-  const store = await openStore(src.store!, { index: false });
-  try {
-    for (const bytes of store.readRange()) {
-      let event: Record<string, unknown>;
-      try {
-        event = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        onSkip();
-        continue;
-      }
-      yield { length: bytes.length, event };
-    }
-  } finally {
-    await store.close();
-  }
+      : undefined,
+  };
 }
 
 async function candidate(ctx: CliContext, file: string, version: KubernetesVersion | undefined) {
   const loaded = await loadPolicyForUse(ctx, file, version);
   if (loaded === null) return null;
-  return { policy: loaded.policy!, compiled: compilePolicy(loaded.policy!, { wildcardGroup: policyFeatures(version).wildcardGroup }) };
+  const wildcardGroup = policyFeatures(version).wildcardGroup;
+  return { policy: loaded.policy!, wildcardGroup, compiled: compilePolicy(loaded.policy!, { wildcardGroup }) };
 }
 
 const pct = (a: number, b: number) => (b === 0 ? '0.0' : ((100 * a) / b).toFixed(1));
@@ -84,6 +82,8 @@ export function registerSimulateCommands(policy: Command, ctx: CliContext): void
     .requiredOption('-f, --filename <file>', 'the candidate policy')
     .option('--log <files...>', 'audit logs (plain, .gz, JSON lines or EventList; rotated backups in time order)')
     .option('--store <dir>', 'a store instead of log files')
+    .option('--workers <n>', 'worker threads (default: one per core; 0: none)')
+    .option('--full-parse', 'read every event with the full JSON parser (slower; the reference the fast scanner is checked against)')
     .option('--top <n>', 'rows per user and resource', '10')
     .option('--kubernetes-version <version>', "follow this release's behaviour (default: the newest)")
     .option('-o, --output <format>', 'text or json', 'text')
@@ -94,10 +94,10 @@ export function registerSimulateCommands(policy: Command, ctx: CliContext): void
         ctx.exitCode = EXIT_NEGATIVE;
         return;
       }
+      const source = sourceOf(opts);
       const sim = new Simulation(c.policy, c.compiled);
-      await withStoreErrors(ctx, async () => {
-        for await (const { length, event } of recorded(ctx, opts, () => sim.skipped++)) sim.add(length, event);
-      });
+      const setup: WorkerSetup = { mode: 'simulate', policies: [c.policy], wildcardGroup: c.wildcardGroup, fullParse: opts.fullParse === true };
+      await withStoreErrors(ctx, () => replay(sim, setup, source, replayOptions(ctx, opts)));
       const report = sim.report(Math.max(1, Number(opts.top) || 10));
       await write(ctx.out, format === 'json' ? `${JSON.stringify(report)}\n` : renderReport(report));
       ctx.exitCode = EXIT_OK;
@@ -110,6 +110,8 @@ export function registerSimulateCommands(policy: Command, ctx: CliContext): void
     .argument('<b>', 'the candidate policy')
     .option('--log <files...>', 'audit logs')
     .option('--store <dir>', 'a store instead of log files')
+    .option('--workers <n>', 'worker threads (default: one per core; 0: none)')
+    .option('--full-parse', 'read every event with the full JSON parser (slower; the reference the fast scanner is checked against)')
     .option('--kubernetes-version <version>', "follow this release's behaviour (default: the newest)")
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (a: string, b: string, opts: SourceFlags & { kubernetesVersion?: string; output: string }) => {
@@ -121,31 +123,11 @@ export function registerSimulateCommands(policy: Command, ctx: CliContext): void
         ctx.exitCode = EXIT_NEGATIVE;
         return;
       }
-      const cells = new Map<string, { from: string; to: string; events: number; bytes: number; groups: Map<string, number> }>();
-      let total = 0;
-      let skipped = 0;
-      await withStoreErrors(ctx, async () => {
-        for await (const { length, event } of recorded(ctx, opts, () => skipped++)) {
-          total++;
-          const attrs = (await import('../audit/request.js')).attributesFromEvent(event as never);
-          const stage = String(event.stage ?? 'ResponseComplete');
-          const level = (d: { level: string; omitStages: readonly string[] }) => (d.level !== 'None' && d.omitStages.includes(stage) ? 'None (stage omitted)' : d.level);
-          const la = level(pa.compiled.evaluate(attrs));
-          const lb = level(pb.compiled.evaluate(attrs));
-          const key = `${la}→${lb}`;
-          const cell = cells.get(key) ?? { from: la, to: lb, events: 0, bytes: 0, groups: new Map<string, number>() };
-          cell.events++;
-          cell.bytes += length;
-          if (la !== lb) {
-            const ev = event as { user?: { username?: string }; verb?: string; objectRef?: { resource?: string } };
-            const g = `${ev.user?.username ?? '?'} ${ev.verb ?? '?'} ${ev.objectRef?.resource ?? '(non-resource)'}`;
-            cell.groups.set(g, (cell.groups.get(g) ?? 0) + 1);
-          }
-          cells.set(key, cell);
-        }
-      });
-      const rows = [...cells.values()].sort((x, y) => y.events - x.events).map((c) => ({ from: c.from, to: c.to, events: c.events, bytes: c.bytes, top: [...c.groups.entries()].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([group, events]) => ({ group, events })) }));
-      const changed = rows.filter((r) => r.from !== r.to).reduce((s, r) => s + r.events, 0);
+      const source = sourceOf(opts);
+      const diff = new PolicyDiff(pa.compiled, pb.compiled);
+      const setup: WorkerSetup = { mode: 'diff', policies: [pa.policy, pb.policy], wildcardGroup: pa.wildcardGroup, fullParse: opts.fullParse === true };
+      await withStoreErrors(ctx, () => replay(diff, setup, source, replayOptions(ctx, opts)));
+      const { events: total, changed, skipped, cells: rows } = diff.report();
       if (format === 'json') await write(ctx.out, `${JSON.stringify({ events: total, changed, skipped, cells: rows })}\n`);
       else {
         let t = `${total.toLocaleString('en')} events; ${changed.toLocaleString('en')} (${pct(changed, total)}%) change level from ${a} to ${b}\n`;

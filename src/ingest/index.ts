@@ -2,9 +2,10 @@
 export { ingestFiles } from './pipeline.js';
 export type { IngestOptions, IngestProblem, IngestSummary } from './pipeline.js';
 export { orderLogFiles } from './order.js';
-export { readCandidates } from './read-events.js';
+export { readCandidates, candidatesOfLine } from './read-events.js';
+export { memberBytes } from './json-spans.js';
 export type { Candidate } from './read-events.js';
-export { splitLines } from './lines.js';
+export { splitLines, openBytes, isBlank } from './lines.js';
 export { commitPending, toPending } from './commit.js';
 export type { PendingWithKey, BatchOutcome } from './commit.js';
 export { parseEventListBody } from './event-list.js';

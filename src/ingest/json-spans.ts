@@ -77,3 +77,34 @@ export function itemSpans(b: Uint8Array): [number, number][] | null {
     i = skipValue(b, i);
   }
 }
+
+/**
+ * Bytes the top-level member `key` takes in an object already known to be valid JSON (its
+ * key, value and one separating comma; 0 when absent or when it is the only member): how
+ * much the event shrinks when that member is left out. The last occurrence counts, as in
+ * JSON.parse.
+ */
+export function memberBytes(b: Uint8Array, key: string): number {
+  let i = skipSpace(b, 0);
+  if (b[i] !== 0x7b) return 0;
+  i++;
+  let found = 0;
+  let members = 0;
+  for (;;) {
+    i = skipSpace(b, i);
+    if (i >= b.length || b[i] === 0x7d) return members > 1 ? found : 0;
+    if (b[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    const keyStart = i;
+    const keyEnd = skipString(b, i);
+    const name = JSON.parse(Buffer.from(b.subarray(keyStart, keyEnd)).toString('utf8')) as string;
+    i = skipSpace(b, keyEnd);
+    i = skipSpace(b, i + 1); // past ':'
+    const valueEnd = skipValue(b, i);
+    members++;
+    if (name === key) found = valueEnd - keyStart + 1;
+    i = valueEnd;
+  }
+}

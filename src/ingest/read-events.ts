@@ -59,6 +59,11 @@ function* fromValue(bytes: Buffer, value: unknown, line: number): Generator<Cand
   }
 }
 
+/** The candidates of one line of a JSON-lines file (none for a blank line). */
+export function candidatesOfLine(bytes: Buffer, line: number): Generator<Candidate> {
+  return fromLine({ number: line, bytes });
+}
+
 function* fromLine(l: RawLine): Generator<Candidate> {
   if (isBlank(l.bytes)) return;
   let value: unknown;

@@ -5,13 +5,15 @@
  * level, with an estimate of its new size) or dropped (level None, or its stage omitted).
  * Totals add up exactly: kept + dropped = input, the per-rule rows sum to the input.
  *
- * Sizes at a new level: None and omitted stages → 0; Metadata → without requestObject and
- * responseObject; Request → without responseObject; RequestResponse → as recorded. An
+ * Sizes at a new level, exact to the byte: None and omitted stages → 0; Metadata → without
+ * the requestObject and responseObject members as written; Request → without
+ * responseObject; RequestResponse → as recorded. An
  * event recorded at a lower level than the new one cannot grow bodies it never had, so
  * the "after" figures are then a lower bound (and say so).
  */
-import { attributesFromEvent } from '../audit/request.js';
+import type { ScannedEvent } from '../audit/event-scan.js';
 import type { AuditDecision, CompiledPolicy } from '../audit/policy/index.js';
+import { attributesFromScanned } from '../audit/request.js';
 import type { Policy } from '../audit/types.js';
 
 const LEVEL_RANK: Record<string, number> = { None: 0, Metadata: 1, Request: 2, RequestResponse: 3 };
@@ -65,51 +67,90 @@ function ruleText(policy: Policy, i: number | null): string {
   return `rules[${i}]: ${parts.join('; ')}`;
 }
 
-function bodySize(v: unknown): number {
-  return v === undefined ? 0 : JSON.stringify(v).length + 20; // + the key and punctuation
+/**
+ * Everything a simulation has counted, as plain data (Maps and numbers) so that partial
+ * counts made on worker threads can be posted back and merged.
+ */
+export interface SimulationCounts {
+  input: Tally;
+  kept: Tally;
+  dropped: Tally;
+  bytesAfter: number;
+  lowerBound: boolean;
+  minMs: number;
+  maxMs: number;
+  rules: Map<number | null, { matched: Tally; kept: Tally; bytesAfter: number }>;
+  users: Map<string, GroupRow>;
+  resources: Map<string, GroupRow>;
+  coverage: Map<CoverageFinding['id'], CoverageFinding>;
+  skipped: number;
+}
+
+function emptyCounts(): SimulationCounts {
+  return {
+    input: { events: 0, bytes: 0 },
+    kept: { events: 0, bytes: 0 },
+    dropped: { events: 0, bytes: 0 },
+    bytesAfter: 0,
+    lowerBound: false,
+    minMs: Infinity,
+    maxMs: -Infinity,
+    rules: new Map(),
+    users: new Map(),
+    resources: new Map(),
+    coverage: new Map(),
+    skipped: 0,
+  };
+}
+
+const MAX_EXAMPLES = 5;
+
+function addTally(into: Tally, from: Tally): void {
+  into.events += from.events;
+  into.bytes += from.bytes;
 }
 
 export class Simulation {
   readonly #compiled: CompiledPolicy;
   readonly #policy: Policy;
-  readonly #input: Tally = { events: 0, bytes: 0 };
-  readonly #kept: Tally = { events: 0, bytes: 0 };
-  readonly #dropped: Tally = { events: 0, bytes: 0 };
-  #bytesAfter = 0;
-  #lowerBound = false;
-  #minUs = Infinity;
-  #maxUs = -Infinity;
-  readonly #rules = new Map<number | null, { matched: Tally; kept: Tally; bytesAfter: number }>();
-  readonly #users = new Map<string, GroupRow>();
-  readonly #resources = new Map<string, GroupRow>();
-  readonly #coverage = new Map<CoverageFinding['id'], CoverageFinding>();
-  skipped = 0;
+  #c: SimulationCounts = emptyCounts();
 
   constructor(policy: Policy, compiled: CompiledPolicy) {
     this.#policy = policy;
     this.#compiled = compiled;
   }
 
-  /** Counts one recorded event (its exact byte length and its parsed value). */
-  add(byteLength: number, event: Record<string, any>): AuditDecision {
-    const d = this.#compiled.evaluate(attributesFromEvent(event as never));
-    const stage = String(event.stage ?? 'ResponseComplete');
+  /** Lines or items that were not audit events. */
+  get skipped(): number {
+    return this.#c.skipped;
+  }
+
+  set skipped(n: number) {
+    this.#c.skipped = n;
+  }
+
+  /** Counts one recorded event: its exact byte length and its fields. */
+  add(byteLength: number, event: ScannedEvent): AuditDecision {
+    const c = this.#c;
+    const d = this.#compiled.evaluate(attributesFromScanned(event));
+    const stage = event.stage ?? 'ResponseComplete';
     const keep = d.level !== 'None' && !d.omitStages.includes(stage as never);
     let after = 0;
     if (keep) {
+      // The exact bytes the event would lose: its body members as they were written.
       after = byteLength;
-      if (d.level === 'Metadata') after -= bodySize(event.requestObject) + bodySize(event.responseObject);
-      else if (d.level === 'Request') after -= bodySize(event.responseObject);
-      after = Math.max(0, after);
-      if ((LEVEL_RANK[String(event.level)] ?? 0) < LEVEL_RANK[d.level]) this.#lowerBound = true;
+      if (d.level === 'Metadata') after -= event.requestObjectBytes + event.responseObjectBytes;
+      else if (d.level === 'Request') after -= event.responseObjectBytes;
+      if ((LEVEL_RANK[event.level ?? ''] ?? 0) < LEVEL_RANK[d.level]) c.lowerBound = true;
     }
-    this.#input.events++;
-    this.#input.bytes += byteLength;
-    const side = keep ? this.#kept : this.#dropped;
+    c.input.events++;
+    c.input.bytes += byteLength;
+    const side = keep ? c.kept : c.dropped;
     side.events++;
     side.bytes += byteLength;
-    this.#bytesAfter += after;
-    const rule = this.#rules.get(d.rule) ?? { matched: { events: 0, bytes: 0 }, kept: { events: 0, bytes: 0 }, bytesAfter: 0 };
+    c.bytesAfter += after;
+    let rule = c.rules.get(d.rule);
+    if (rule === undefined) c.rules.set(d.rule, (rule = { matched: { events: 0, bytes: 0 }, kept: { events: 0, bytes: 0 }, bytesAfter: 0 }));
     rule.matched.events++;
     rule.matched.bytes += byteLength;
     if (keep) {
@@ -117,67 +158,125 @@ export class Simulation {
       rule.kept.bytes += byteLength;
       rule.bytesAfter += after;
     }
-    this.#rules.set(d.rule, rule);
-    const user = String(event.user?.username ?? '(unauthenticated)');
-    const ref = event.objectRef ?? {};
-    const resource = ref.resource ? `${ref.apiGroup ? `${ref.apiGroup}/` : ''}${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}` : String(event.requestURI ?? '').split('?')[0] || '(none)';
-    for (const [map, key] of [[this.#users, user], [this.#resources, resource]] as const) {
-      const row = map.get(key) ?? { key, before: { events: 0, bytes: 0 }, after: { events: 0, bytes: 0 } };
-      row.before.events++;
-      row.before.bytes += byteLength;
-      if (keep) {
-        row.after.events++;
-        row.after.bytes += after;
+    const user = event.username ?? '(unauthenticated)';
+    const resource = event.resource
+      ? `${event.apiGroup ? `${event.apiGroup}/` : ''}${event.resource}${event.subresource ? `/${event.subresource}` : ''}`
+      : (event.requestURI ?? '').split('?')[0] || '(none)';
+    this.#group(c.users, user, byteLength, keep, after);
+    this.#group(c.resources, resource, byteLength, keep, after);
+    const stamp = event.requestReceivedTimestamp ?? event.stageTimestamp ?? event.timestamp;
+    if (stamp !== null) {
+      const t = Date.parse(stamp);
+      if (!Number.isNaN(t)) {
+        if (t < c.minMs) c.minMs = t;
+        if (t > c.maxMs) c.maxMs = t;
       }
-      map.set(key, row);
     }
-    const t = Date.parse(String(event.requestReceivedTimestamp ?? event.stageTimestamp ?? event.timestamp ?? ''));
-    if (!Number.isNaN(t)) {
-      this.#minUs = Math.min(this.#minUs, t);
-      this.#maxUs = Math.max(this.#maxUs, t);
-    }
-    this.#cover(event, d, keep, user, ref);
+    this.#cover(event, d, keep, user);
     return d;
   }
 
-  #finding(id: CoverageFinding['id'], title: string, auditID: unknown): void {
-    const f = this.#coverage.get(id) ?? { id, title, events: 0, examples: [] };
-    f.events++;
-    if (f.examples.length < 5 && typeof auditID === 'string') f.examples.push(auditID);
-    this.#coverage.set(id, f);
+  #group(map: Map<string, GroupRow>, key: string, byteLength: number, keep: boolean, after: number): void {
+    let row = map.get(key);
+    if (row === undefined) map.set(key, (row = { key, before: { events: 0, bytes: 0 }, after: { events: 0, bytes: 0 } }));
+    row.before.events++;
+    row.before.bytes += byteLength;
+    if (keep) {
+      row.after.events++;
+      row.after.bytes += after;
+    }
   }
 
-  #cover(event: Record<string, any>, d: AuditDecision, keep: boolean, user: string, ref: Record<string, any>): void {
-    const verb = String(event.verb ?? '');
+  #finding(id: CoverageFinding['id'], title: string, auditID: string | null): void {
+    let f = this.#c.coverage.get(id);
+    if (f === undefined) this.#c.coverage.set(id, (f = { id, title, events: 0, examples: [] }));
+    f.events++;
+    if (f.examples.length < MAX_EXAMPLES && auditID !== null) f.examples.push(auditID);
+  }
+
+  #cover(event: ScannedEvent, d: AuditDecision, keep: boolean, user: string): void {
+    const verb = event.verb ?? '';
     const human = !user.startsWith('system:') && user !== '(unauthenticated)';
     if (!keep && human && WRITES.has(verb)) this.#finding('human-writes-dropped', 'writes by people (not system: users or service accounts) dropped', event.auditID);
-    if (ref.resource === 'secrets' && (ref.apiGroup ?? '') === '') {
+    if (event.resource === 'secrets' && (event.apiGroup ?? '') === '') {
       if (!keep) this.#finding('secret-access-dropped', 'Secret access dropped', event.auditID);
       else if (d.level === 'Request' || d.level === 'RequestResponse') this.#finding('secret-bodies-logged', 'Secrets logged with their bodies (the secret values end up in the log)', event.auditID);
     }
-    if (!keep && ['exec', 'attach', 'portforward'].includes(String(ref.subresource ?? ''))) this.#finding('exec-attach-portforward-dropped', 'exec, attach and port-forward dropped', event.auditID);
-    if (!keep && ref.apiGroup === 'rbac.authorization.k8s.io' && WRITES.has(verb)) this.#finding('rbac-changes-dropped', 'RBAC changes dropped', event.auditID);
+    const sub = event.subresource ?? '';
+    if (!keep && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) this.#finding('exec-attach-portforward-dropped', 'exec, attach and port-forward dropped', event.auditID);
+    if (!keep && event.apiGroup === 'rbac.authorization.k8s.io' && WRITES.has(verb)) this.#finding('rbac-changes-dropped', 'RBAC changes dropped', event.auditID);
+  }
+
+  /** Hands over what was counted so far and starts again from zero (a worker's partial). */
+  takeCounts(): SimulationCounts {
+    const c = this.#c;
+    this.#c = emptyCounts();
+    return c;
+  }
+
+  /**
+   * Adds counts made elsewhere. Merged in the order of the input, the report is the same
+   * as one simulation over the whole input (examples are the first ones met).
+   */
+  merge(o: SimulationCounts): void {
+    const c = this.#c;
+    addTally(c.input, o.input);
+    addTally(c.kept, o.kept);
+    addTally(c.dropped, o.dropped);
+    c.bytesAfter += o.bytesAfter;
+    c.lowerBound ||= o.lowerBound;
+    c.minMs = Math.min(c.minMs, o.minMs);
+    c.maxMs = Math.max(c.maxMs, o.maxMs);
+    c.skipped += o.skipped;
+    for (const [k, r] of o.rules) {
+      const mine = c.rules.get(k);
+      if (mine === undefined) c.rules.set(k, r);
+      else {
+        addTally(mine.matched, r.matched);
+        addTally(mine.kept, r.kept);
+        mine.bytesAfter += r.bytesAfter;
+      }
+    }
+    for (const [mine, theirs] of [[c.users, o.users], [c.resources, o.resources]] as const) {
+      for (const [k, r] of theirs) {
+        const row = mine.get(k);
+        if (row === undefined) mine.set(k, r);
+        else {
+          addTally(row.before, r.before);
+          addTally(row.after, r.after);
+        }
+      }
+    }
+    for (const [k, f] of o.coverage) {
+      const mine = c.coverage.get(k);
+      if (mine === undefined) c.coverage.set(k, f);
+      else {
+        mine.events += f.events;
+        for (const x of f.examples) if (mine.examples.length < MAX_EXAMPLES) mine.examples.push(x);
+      }
+    }
   }
 
   report(top = 10): SimulationReport {
-    const spanSeconds = this.#maxUs > this.#minUs ? (this.#maxUs - this.#minUs) / 1000 : 0;
+    const c = this.#c;
+    const spanSeconds = c.maxMs > c.minMs ? (c.maxMs - c.minMs) / 1000 : 0;
     const rate = (events: number, bytes: number) => ({ eventsPerSecond: events / spanSeconds, gbPerDay: (bytes / spanSeconds) * 86400 / 1e9 });
     const rows = (m: Map<string, GroupRow>) => [...m.values()].sort((a, b) => b.before.bytes - a.before.bytes).slice(0, top);
     return {
-      input: { ...this.#input },
-      kept: { ...this.#kept },
-      dropped: { ...this.#dropped },
-      bytesAfter: this.#bytesAfter,
-      lowerBound: this.#lowerBound,
-      span: { from: Number.isFinite(this.#minUs) ? new Date(this.#minUs).toISOString() : null, to: Number.isFinite(this.#maxUs) ? new Date(this.#maxUs).toISOString() : null, seconds: spanSeconds },
-      rates: spanSeconds > 0 ? { before: rate(this.#input.events, this.#input.bytes), after: rate(this.#kept.events, this.#bytesAfter) } : null,
-      byRule: [...this.#rules.entries()]
+      input: { ...c.input },
+      kept: { ...c.kept },
+      dropped: { ...c.dropped },
+      bytesAfter: c.bytesAfter,
+      lowerBound: c.lowerBound,
+      span: { from: Number.isFinite(c.minMs) ? new Date(c.minMs).toISOString() : null, to: Number.isFinite(c.maxMs) ? new Date(c.maxMs).toISOString() : null, seconds: spanSeconds },
+      rates: spanSeconds > 0 ? { before: rate(c.input.events, c.input.bytes), after: rate(c.kept.events, c.bytesAfter) } : null,
+      byRule: [...c.rules.entries()]
         .sort((a, b) => (a[0] ?? Infinity) - (b[0] ?? Infinity))
         .map(([rule, t]) => ({ rule, description: ruleText(this.#policy, rule), level: rule === null ? 'None' : this.#policy.rules[rule].level, matched: t.matched, kept: t.kept, bytesAfter: t.bytesAfter })),
-      byUser: rows(this.#users),
-      byResource: rows(this.#resources),
-      coverage: [...this.#coverage.values()],
-      skipped: this.skipped,
+      byUser: rows(c.users),
+      byResource: rows(c.resources),
+      coverage: [...c.coverage.values()],
+      skipped: c.skipped,
     };
   }
 }

@@ -4,7 +4,7 @@
  * serialises; tests call them through a real server anyway.
  */
 import { compilePolicy, lintPolicySource, loadPolicy } from '../../audit/policy/index.js';
-import { Simulation } from '../../simulate/index.js';
+import { Simulation, replay } from '../../simulate/index.js';
 import { parseCheckpoint } from '../../ledger/index.js';
 import { objectHistory, parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
 import { verifyStore, type EventFilter, type GroupColumn, type IndexRow, type Store } from '../../store/index.js';
@@ -207,22 +207,14 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'POST',
     pattern: /^policy\/simulate$/,
-    // The candidate over every stored event: streamed from the ledger, never all in memory.
-    handler: (req, _m, { store }) => {
+    // The candidate over every stored event: streamed from the ledger, never all in memory,
+    // counted on worker threads so the server keeps answering meanwhile.
+    handler: async (req, _m, { store }) => {
       if (req.body.length > MAX_POLICY_BODY) throw new ApiRequestError(`a policy of ${req.body.length} bytes is too large (limit ${MAX_POLICY_BODY})`, 413);
       const loaded = loadPolicy(req.body, { strict: false });
       if (!loaded.loadable || loaded.policy === null) throw new ApiRequestError(`kube-apiserver would refuse this policy: ${loaded.errors.map((e) => `line ${e.line}: ${e.message}`).slice(0, 3).join('; ')}`);
       const sim = new Simulation(loaded.policy, compilePolicy(loaded.policy));
-      for (const bytes of store.readRange()) {
-        let event: Record<string, unknown>;
-        try {
-          event = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-        } catch {
-          sim.skipped++;
-          continue;
-        }
-        sim.add(bytes.length, event);
-      }
+      await replay(sim, { mode: 'simulate', policies: [loaded.policy], wildcardGroup: true, fullParse: false }, { leaves: store.readRange(), name: 'store' });
       return sim.report(10);
     },
   },

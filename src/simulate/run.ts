@@ -1,0 +1,366 @@
+/**
+ * The replay driver: reads log files (or a store's leaves) in chunks on the main thread,
+ * hands the chunks to worker threads (all cores by default), and merges their counts in
+ * input order, so the result is exactly that of one pass over the input, however many
+ * workers ran. Memory stays bounded: a few chunks in flight per worker.
+ */
+import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { openBytes, orderLogFiles, readCandidates } from '../ingest/index.js';
+import { openStore } from '../store/index.js';
+import { fieldsWithSizes, replayChunk, type ChunkOutcome, type EventCounter } from './replay.js';
+import type { WorkerJob, WorkerSetup } from './worker.js';
+
+/** Log files, a store directory, or the leaves of a store already open. */
+export type ReplaySource = { log: string[] } | { store: string } | { leaves: Iterable<Buffer>; name: string };
+
+export interface ReplayOptions {
+  /** Worker threads; 0 counts on the main thread. Default: one per core. */
+  workers?: number;
+  /** Bytes per chunk (default 4 MiB). */
+  chunkBytes?: number;
+  /** Called now and then with the input bytes counted so far and the total when known. */
+  onProgress?: (done: number, total: number | null) => void;
+  /** A line or item that is not an audit event. */
+  onProblem?: (file: string, line: number, column: number, message: string) => void;
+}
+
+interface Pending {
+  file: string;
+  firstLine: number;
+  size: number;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** A pool of replay workers fed in order; results merged in order. */
+class Pool {
+  readonly #workers: Worker[] = [];
+  readonly #inflight = new Map<number, Pending>();
+  readonly #done = new Map<number, { counts: unknown } & ChunkOutcome>();
+  #nextId = 0;
+  #nextMerge = 0;
+  #waiters: Array<() => void> = [];
+  #failure: Error | null = null;
+
+  constructor(
+    private readonly counter: EventCounter<unknown>,
+    setup: WorkerSetup,
+    n: number,
+    private readonly options: ReplayOptions,
+    private readonly progress: () => void,
+    private readonly onBytes: (n: number) => void,
+  ) {
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(WORKER_URL, { workerData: { kubetrailReplay: setup } });
+      w.on('message', (m: { id: number; counts: unknown } & ChunkOutcome) => {
+        this.#done.set(m.id, m);
+        this.#drain();
+      });
+      w.on('error', (err) => {
+        this.#failure = err;
+        this.#wake();
+      });
+      this.#workers.push(w);
+    }
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  #drain(): void {
+    for (;;) {
+      const m = this.#done.get(this.#nextMerge);
+      if (m === undefined) break;
+      const job = this.#inflight.get(this.#nextMerge)!;
+      this.#done.delete(this.#nextMerge);
+      this.#inflight.delete(this.#nextMerge);
+      this.#nextMerge++;
+      this.counter.merge(m.counts);
+      for (const pr of m.problems) this.options.onProblem?.(job.file, job.firstLine + pr.line - 1, pr.column, pr.message);
+      this.onBytes(job.size);
+      this.progress();
+    }
+    this.#wake();
+  }
+
+  async #room(limit: number): Promise<void> {
+    while (this.#inflight.size >= limit) {
+      if (this.#failure) throw this.#failure;
+      await new Promise<void>((r) => this.#waiters.push(r));
+    }
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Sends a chunk (whose first line is `firstLine` of `file`); waits while too many are in flight. */
+  /** `owned`: the chunk's memory is this call's to give away (else it is copied first). */
+  async send(file: string, firstLine: number, chunk: Buffer, offsets: Int32Array | null, owned = false): Promise<void> {
+    await this.#room(this.#workers.length * 3);
+    const id = this.#nextId++;
+    this.#inflight.set(id, { file, firstLine, size: chunk.length });
+    // The memory moves to the worker: stream buffers are pooled and must be copied first.
+    const mine = owned ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk);
+    const job: WorkerJob = { id, chunk: mine, offsets };
+    const transfer: ArrayBuffer[] = [mine.buffer as ArrayBuffer];
+    if (offsets !== null) transfer.push(offsets.buffer as ArrayBuffer);
+    this.#workers[id % this.#workers.length].postMessage(job, transfer);
+  }
+
+  async finish(): Promise<void> {
+    await this.#room(1);
+    while (this.#inflight.size > 0) await this.#room(1);
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+}
+
+/** Counts on the main thread with the same chunking (workers: 0). */
+class Inline {
+  constructor(
+    private readonly counter: EventCounter<unknown>,
+    private readonly fullParse: boolean,
+    private readonly options: ReplayOptions,
+    private readonly progress: () => void,
+    private readonly onBytes: (n: number) => void,
+  ) {}
+
+  async send(file: string, firstLine: number, chunk: Buffer, offsets: Int32Array | null, _owned = false): Promise<void> {
+    const out = replayChunk(this.counter, chunk, offsets, this.fullParse);
+    for (const pr of out.problems) this.options.onProblem?.(file, firstLine + pr.line - 1, pr.column, pr.message);
+    this.onBytes(chunk.length);
+    this.progress();
+  }
+
+  async finish(): Promise<void> {}
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const head = await readHead(file, 2);
+  return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The first bytes of a file, up to the last complete line when it has one. */
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(b, 0, bytes, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** True when the file is one pretty-printed JSON document (its first non-blank line is not JSON on its own). */
+function looksLikeDocument(head: Buffer): boolean {
+  let s = 0;
+  for (;;) {
+    let nl = head.indexOf(0x0a, s);
+    if (nl < 0) nl = head.length;
+    const line = head.subarray(s, nl).toString('utf8').trim();
+    if (line !== '') {
+      if (!/^[[{]/.test(line)) return false;
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    }
+    if (nl >= head.length) return false;
+    s = nl + 1;
+  }
+}
+
+/**
+ * Replays the source through `counter`: on `workers` threads each building its own
+ * counter from `setup`, merged into `counter`.
+ */
+export async function replay(counter: EventCounter<unknown>, setup: WorkerSetup, source: ReplaySource, options: ReplayOptions = {}): Promise<void> {
+  const workers = options.workers ?? availableParallelism();
+  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+  let done = 0;
+  let total: number | null = null;
+  let lastProgress = 0;
+  const progress = () => {
+    const now = Date.now();
+    if (options.onProgress && now - lastProgress >= 250) {
+      lastProgress = now;
+      options.onProgress(done, total);
+    }
+  };
+  const onBytes = (n: number) => {
+    done += n;
+  };
+  const sink = workers > 0 ? new Pool(counter, setup, workers, options, progress, onBytes) : new Inline(counter, setup.fullParse, options, progress, onBytes);
+  try {
+    if ('store' in source) await replayStore(sink, source.store, chunkBytes);
+    else if ('leaves' in source) await replayLeaves(sink, source.name, source.leaves, chunkBytes);
+    else {
+      const files = orderLogFiles(source.log);
+      const plain = files.every((f) => f !== '-' && !f.endsWith('.gz'));
+      if (plain) total = files.reduce((s, f) => s + statSync(f).size, 0);
+      for (const file of files) await replayFile(sink, counter, setup.fullParse, file, chunkBytes, options);
+    }
+    await sink.finish();
+  } catch (err) {
+    await sink.finish().catch(() => undefined);
+    throw err;
+  }
+  options.onProgress?.(done, total);
+}
+
+/**
+ * A plain file, read straight into fresh chunk buffers (no stream, no concatenation: at
+ * hundreds of MB/s the main thread's copies would be the bottleneck); the partial line at
+ * a chunk's end starts the next one.
+ */
+async function replayPlainFile(sink: Pool | Inline, file: string, chunkBytes: number): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    let carry: Uint8Array = new Uint8Array(0);
+    let position = 0;
+    let line = 1;
+    let first = true;
+    for (;;) {
+      const room = Math.max(chunkBytes, carry.length * 2);
+      const buf = Buffer.allocUnsafeSlow(room);
+      buf.set(carry, 0);
+      let filled = carry.length;
+      let eof = false;
+      while (filled < room) {
+        const { bytesRead } = await handle.read(buf, filled, room - filled, position);
+        if (bytesRead === 0) {
+          eof = true;
+          break;
+        }
+        filled += bytesRead;
+        position += bytesRead;
+      }
+      let start = 0;
+      if (first) {
+        first = false;
+        if (filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+      }
+      const cut = eof ? filled : buf.lastIndexOf(0x0a, filled - 1) + 1;
+      if (cut <= start && !eof) {
+        carry = buf.subarray(0, filled); // one line longer than the chunk: read on
+        continue;
+      }
+      carry = Uint8Array.prototype.slice.call(buf, cut, filled);
+      if (cut > start) {
+        const chunk = buf.subarray(start, cut);
+        const lines = countLines(chunk);
+        await sink.send(file, line, chunk, null, true);
+        line += lines;
+      }
+      if (eof) return;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function replayFile(sink: Pool | Inline, counter: EventCounter<unknown>, fullParse: boolean, file: string, chunkBytes: number, options: ReplayOptions): Promise<void> {
+  if (file !== '-' && !(await isGzip(file))) {
+    const head = await readHead(file, 64 * 1024);
+    if (looksLikeDocument(head.subarray(head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0))) {
+      await replayDocument(counter, file, options);
+      return;
+    }
+    await replayPlainFile(sink, file, chunkBytes);
+    return;
+  }
+  const stream = await openBytes(file);
+  let pieces: Buffer[] = [];
+  let held = 0;
+  let line = 1;
+  let first = true;
+  const flush = async (all: boolean): Promise<void> => {
+    let b = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, held);
+    if (first) {
+      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      first = false;
+    }
+    const cut = all ? b.length : b.lastIndexOf(0x0a) + 1;
+    const chunk = b.subarray(0, cut);
+    const rest = b.subarray(cut);
+    pieces = rest.length > 0 ? [rest] : [];
+    held = rest.length;
+    if (chunk.length === 0) return;
+    await sink.send(file, line, chunk, null);
+    line += countLines(chunk);
+  };
+  let checked = false;
+  for await (const piece of stream as AsyncIterable<Buffer>) {
+    pieces.push(piece);
+    held += piece.length;
+    if (!checked) {
+      const head = Buffer.concat(pieces, held);
+      const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+      // Wait for the first complete non-blank line before deciding what kind of file this is.
+      const body = head.subarray(bom);
+      if (body.indexOf(0x0a) < 0 && held < 64 * 1024 * 1024) continue;
+      checked = true;
+      if (looksLikeDocument(body)) {
+        stream.destroy();
+        await replayDocument(counter, file, options);
+        return;
+      }
+    }
+    if (held >= chunkBytes) await flush(false);
+  }
+  if (!checked && held > 0 && looksLikeDocument(Buffer.concat(pieces, held))) {
+    await replayDocument(counter, file, options);
+    return;
+  }
+  if (held > 0) await flush(true);
+}
+
+/** A pretty-printed document: read whole by the full parser on this thread (they are small). */
+async function replayDocument(counter: EventCounter<unknown>, file: string, options: ReplayOptions): Promise<void> {
+  for await (const c of readCandidates(file)) {
+    if (c.kind === 'problem') {
+      counter.skipped++;
+      options.onProblem?.(file, c.line, c.column, c.message);
+    } else counter.add(c.bytes.length, fieldsWithSizes(c.bytes, c.value));
+  }
+}
+
+async function replayStore(sink: Pool | Inline, dir: string, chunkBytes: number): Promise<void> {
+  const store = await openStore(dir, { index: false });
+  try {
+    await replayLeaves(sink, dir, store.readRange(), chunkBytes);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Leaves go out in chunks with their boundaries (a leaf may hold a line feed: it is not split on them). */
+async function replayLeaves(sink: Pool | Inline, name: string, source: Iterable<Buffer>, chunkBytes: number): Promise<void> {
+  let leaves: Buffer[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    const offsets = new Int32Array(leaves.length + 1);
+    for (let i = 0; i < leaves.length; i++) offsets[i + 1] = offsets[i] + leaves[i].length;
+    await sink.send(name, 0, Buffer.concat(leaves, bytes), offsets);
+    leaves = [];
+    bytes = 0;
+  };
+  for (const leaf of source) {
+    leaves.push(leaf);
+    bytes += leaf.length;
+    if (bytes >= chunkBytes) await flush();
+  }
+  if (leaves.length > 0) await flush();
+}
