@@ -175,7 +175,7 @@ const STACK = new Uint8Array(MAX_DEPTH + 1);
  * iterative walk with an explicit stack (bodies nest deeply; recursion would cost calls).
  * -1 when invalid or nested deeper than MAX_DEPTH below `depth`.
  */
-function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): number {
+export function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): number {
   let sp = 0;
   const room = MAX_DEPTH - depth;
   for (;;) {

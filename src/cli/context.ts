@@ -44,7 +44,7 @@ export function parseBooleanFlag(name: string) {
   };
 }
 
-export type OutputFormat = 'text' | 'json' | 'yaml' | 'jsonl' | 'sarif';
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'jsonl' | 'sarif' | 'csv';
 
 export function parseOutputFormat(value: string, allowed: readonly OutputFormat[]): OutputFormat {
   if ((allowed as readonly string[]).includes(value)) return value as OutputFormat;

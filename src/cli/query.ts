@@ -1,7 +1,10 @@
-/** `kubetrail query`: the stored events matching simple filters, oldest first; -o jsonl prints the leaves byte for byte. */
+/**
+ * `kubetrail query`: the stored events matching filters, oldest (or newest) first, as a
+ * table, CSV, JSON objects of their index fields, or -o jsonl: the leaves byte for byte.
+ */
 import type { Command } from 'commander';
-import { parseQueryString, QueryStringError } from '../query/index.js';
-import { indexRowOf, openStore, parseTimeUs, type EventFilter } from '../store/index.js';
+import { CSV_COLUMNS, TABLE_HEADER, csvRow, jsonRow, parseQueryString, QueryStringError, tableRow } from '../query/index.js';
+import { openStore, parseTimeUs, type EventFilter, type IndexRow, type Store } from '../store/index.js';
 import { openRecordSource } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
 import { withStoreErrors } from './store.js';
@@ -26,9 +29,11 @@ export function parseQueryTime(flag: string, text: string, nowUs = Date.now() * 
   return t;
 }
 
+export type QueryFormat = 'text' | 'jsonl' | 'json' | 'csv';
+
 export interface QueryArguments {
   filter: EventFilter;
-  format: 'text' | 'jsonl';
+  format: QueryFormat;
 }
 
 export function parseQueryArguments(opts: { user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; output: string; limit?: string }): QueryArguments {
@@ -44,13 +49,13 @@ export function parseQueryArguments(opts: { user?: string; verb?: string; resour
     if (!/^\d+$/.test(opts.limit)) throw new UsageError(`--limit ${JSON.stringify(opts.limit)}: expected a whole number`);
     filter.limit = Number(opts.limit);
   }
-  return { filter, format: parseOutputFormat(opts.output, ['text', 'jsonl']) as 'text' | 'jsonl' };
+  return { filter, format: parseOutputFormat(opts.output, ['text', 'jsonl', 'json', 'csv']) as QueryFormat };
 }
 
 export function registerQueryCommand(program: Command, ctx: CliContext): void {
   program
     .command('query')
-    .description('print the stored events that match, oldest first (-o jsonl: the exact stored bytes)')
+    .description('print the stored events that match, oldest first (-o jsonl: the exact stored bytes; json, csv: their fields)')
     .option('--store <dir>', 'the store directory')
     .option('--log <files...>', 'audit log files instead of a store (read into a temporary index; slower)')
     .option('--user <name>', 'user.username')
@@ -61,11 +66,12 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
     .option('--since <time>', 'at or after this time (RFC 3339, or a duration before now: 2h)')
     .option('--until <time>', 'before this time')
     .option('--limit <n>', 'at most this many events')
-    .option('-o, --output <format>', 'jsonl or text', 'text')
+    .option('-o, --output <format>', 'text, jsonl (the stored events, byte for byte), json or csv (their fields)', 'text')
+    .option('--newest-first', 'newest events first (default: oldest first)')
     .option('--follow [bool]', 'after the matches so far, keep printing new ones as they are committed (with --store; Ctrl-C stops)', parseBooleanFlag('follow'), false)
     .option('--poll <ms>', 'with --follow: how often to look for new events', '500')
     .argument('[query]', "a query string: 'user=alice verb=create resource=pods ns=prod since=2h' (combined with the flags)")
-    .action(async (query: string | undefined, opts: { store?: string; log?: string[]; output: string; follow: boolean; poll: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
+    .action(async (query: string | undefined, opts: { store?: string; log?: string[]; output: string; follow: boolean; newestFirst?: boolean; poll: string; user?: string; verb?: string; resource?: string; namespace?: string; name?: string; since?: string; until?: string; limit?: string }) => {
       const args = parseQueryArguments(opts);
       if (query !== undefined) {
         try {
@@ -81,26 +87,31 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
         }
       }
       if (opts.follow && opts.store === undefined) throw new UsageError('--follow needs --store (a log file is read once; follow it into a store with kubetrail tail)');
+      if (opts.follow && opts.newestFirst) throw new UsageError('--follow prints events as they come: it cannot go newest first');
+      if (opts.follow && args.format === 'json') throw new UsageError('--follow cannot write one JSON document that never ends: use -o jsonl or csv');
       await withStoreErrors(ctx, async () => {
         const source = await openRecordSource(ctx, opts);
         let found = 0;
         let last = -1;
-        const print = async (leaf: number, bytes: Buffer) => {
+        let firstJson = true;
+        const print = async (store: Store, row: IndexRow) => {
           found++;
-          last = Math.max(last, leaf);
+          last = Math.max(last, row.leaf);
           if (args.format === 'jsonl') {
             // The exact stored bytes, never decoded (a leaf need not be valid UTF-8).
-            await writeBytes(ctx, Buffer.concat([bytes, NEWLINE]));
-            return;
-          }
-          const r = indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
-          const resource = r.resource === null ? (r.requestURI ?? '') : `${r.resource}${r.subresource ? `/${r.subresource}` : ''}`;
-          const nn = r.namespace ? `${r.namespace}/${r.name ?? ''}` : (r.name ?? '');
-          await write(ctx.out, `${[r.requestReceivedTimestamp ?? r.stageTimestamp ?? '', r.user ?? '', r.verb ?? '', resource, nn, r.responseCode ?? ''].join('\t')}\n`);
+            for (const bytes of store.readRange(row.leaf, row.leaf + 1)) await writeBytes(ctx, Buffer.concat([bytes, NEWLINE]));
+          } else if (args.format === 'csv') await write(ctx.out, csvRow(row));
+          else if (args.format === 'json') {
+            await write(ctx.out, `${firstJson ? '' : ',\n'}${JSON.stringify(jsonRow(row))}`);
+            firstJson = false;
+          } else await write(ctx.out, `${tableRow(row)}\n`);
         };
         try {
-          if (args.format === 'text') await write(ctx.out, `${['TIME', 'USER', 'VERB', 'RESOURCE', 'NAMESPACE/NAME', 'CODE'].join('\t')}\n`);
-          for await (const { leaf, bytes } of source.store.query(args.filter)) await print(leaf, bytes);
+          if (args.format === 'text') await write(ctx.out, `${TABLE_HEADER.join('\t')}\n`);
+          if (args.format === 'csv') await write(ctx.out, `${CSV_COLUMNS.join(',')}\r\n`);
+          if (args.format === 'json') await write(ctx.out, '[\n');
+          for await (const row of source.store.queryRows({ ...args.filter, newestFirst: opts.newestFirst === true })) await print(source.store, row);
+          if (args.format === 'json') await write(ctx.out, `${firstJson ? '' : '\n'}]\n`);
           last = Math.max(last, source.store.size - 1);
         } finally {
           await source.close();
@@ -119,7 +130,7 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
               if (stop.signal.aborted) break;
               const store = await openStore(opts.store!);
               try {
-                for await (const { leaf, bytes } of store.query({ ...filter, afterLeaf: last })) await print(leaf, bytes);
+                for await (const row of store.queryRows({ ...filter, afterLeaf: last })) await print(store, row);
                 last = Math.max(last, store.size - 1);
               } finally {
                 await store.close();

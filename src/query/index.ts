@@ -9,3 +9,4 @@ export { whoDid, normaliseVerb, parseObject, WhoArgumentError } from './who.js';
 export type { WhoAnswer } from './who.js';
 export { computeStats, sparkline, STATS_DIMENSIONS } from './stats.js';
 export type { StatsReport } from './stats.js';
+export { CSV_COLUMNS, TABLE_HEADER, csvField, csvRow, jsonRow, resourceText, tableRow } from './format.js';

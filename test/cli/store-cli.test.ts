@@ -91,7 +91,23 @@ test('ingest, query with known answers, verify, tamper, reindex', async () => {
   const none = await runCli(['query', '--store', dir, '--user', 'nobody-at-all', '-o', 'jsonl']);
   assert.deepEqual([none.code, none.stdout], [1, '']);
   const text = await runCli(['query', '--store', dir, '--verb', 'delete']);
-  assert.match(text.stdout.split('\n')[0], /^TIME\tUSER\tVERB/);
+  assert.match(text.stdout.split('\n')[0], /^TIME\tUSER\tVERB\tRESOURCE\tNAMESPACE\/NAME\tCODE\tSOURCE IP$/);
+
+  // The same matches in every format, oldest or newest first.
+  const deletes = events.filter((e) => e.verb === 'delete');
+  const ids = deletes.map((e) => e.auditID);
+  const asJson = JSON.parse((await runCli(['query', '--store', dir, '--verb', 'delete', '-o', 'json'])).stdout);
+  assert.deepEqual(asJson.map((r: { auditID: string }) => r.auditID), ids, 'json: oldest first');
+  assert.deepEqual(asJson[0].sourceIPs, deletes[0].sourceIPs, 'json: lists as arrays');
+  const newest = JSON.parse((await runCli(['query', '--store', dir, '--verb', 'delete', '-o', 'json', '--newest-first'])).stdout);
+  assert.deepEqual(newest.map((r: { auditID: string }) => r.auditID), [...ids].reverse(), 'json: newest first');
+  const newestLines = (await runCli(['query', '--store', dir, '--verb', 'delete', '-o', 'jsonl', '--newest-first'])).stdout;
+  assert.equal(newestLines, lines.filter((_, i) => events[i].verb === 'delete').reverse().map((l) => `${l}\n`).join(''), 'jsonl: newest first, byte for byte');
+  const csv = (await runCli(['query', '--store', dir, '--verb', 'delete', '-o', 'csv'])).stdout.split('\r\n').filter(Boolean);
+  assert.equal(csv.length, ids.length + 1, 'csv: a header and one record per event');
+  assert.match(csv[0], /^time,auditID,stage,level,user,/);
+  assert.equal(csv[1].split(',')[1], ids[0]);
+  assert.equal(text.stdout.split('\n').filter(Boolean).length, ids.length + 1, 'text: a header and one line per event');
 
   const ok = await runCli(['verify', '--store', dir]);
   assert.equal(ok.code, 0, ok.stderr);
