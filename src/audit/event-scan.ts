@@ -553,3 +553,91 @@ export function fieldsOfParsed(value: Record<string, unknown>): ScannedEvent {
   e.authorizationReason = str(ann?.['authorization.k8s.io/reason']);
   return e;
 }
+
+/** The parts of an EventList body that matter, read like events are (see scanEventList). */
+export interface ScannedEventList {
+  kind: string | null;
+  apiVersion: string | null;
+  /** [start, end) of each item; null when `items` is absent or null. */
+  items: Array<[number, number]> | null;
+}
+
+/**
+ * An EventList body (a webhook POST) checked against JSON's grammar in one pass: its kind,
+ * apiVersion and the span of each item, without parsing the items. Null on any doubt
+ * (invalid JSON, a duplicated or escaped key, items of another type): the caller then
+ * takes JSON.parse's path.
+ */
+export function scanEventList(body: Buffer): ScannedEventList | null {
+  const e = body.length;
+  const text = (s: number, q: number): string | null => {
+    for (let i = s + 1; i < q - 1; i++) if (body[i] === 0x5c) return JSON.parse(body.toString('utf8', s, q)) as string;
+    return utf8(body, s + 1, q - 1);
+  };
+  const out: ScannedEventList = { kind: null, apiVersion: null, items: null };
+  const seen = new Set<string>();
+  let i = wsEnd(body, 0, e);
+  if (body[i] !== 0x7b) return null;
+  i = wsEnd(body, i + 1, e);
+  if (body[i] === 0x7d) i++;
+  else {
+    for (;;) {
+      if (body[i] !== 0x22) return null;
+      const q = stringEnd(body, i, e);
+      if (q < 0) return null;
+      const key = text(i, q);
+      if (key === null || seen.has(key) || body.subarray(i, q).includes(0x5c)) return null;
+      seen.add(key);
+      i = wsEnd(body, q, e);
+      if (body[i] !== 0x3a) return null;
+      i = wsEnd(body, i + 1, e);
+      if (key === 'kind' || key === 'apiVersion') {
+        if (body[i] !== 0x22) return null;
+        const vq = stringEnd(body, i, e);
+        if (vq < 0) return null;
+        out[key] = text(i, vq);
+        i = vq;
+      } else if (key === 'items') {
+        if (body[i] === 0x6e) {
+          const v = valueEnd(body, i, e, 1);
+          if (v < 0) return null;
+          i = v;
+        } else {
+          if (body[i] !== 0x5b) return null;
+          const items: Array<[number, number]> = [];
+          i = wsEnd(body, i + 1, e);
+          if (body[i] === 0x5d) i++;
+          else {
+            for (;;) {
+              const v = valueEnd(body, i, e, 2);
+              if (v < 0) return null;
+              items.push([i, v]);
+              i = wsEnd(body, v, e);
+              if (body[i] === 0x2c) {
+                i = wsEnd(body, i + 1, e);
+                continue;
+              }
+              if (body[i] !== 0x5d) return null;
+              i++;
+              break;
+            }
+          }
+          out.items = items;
+        }
+      } else {
+        const v = valueEnd(body, i, e, 1);
+        if (v < 0) return null;
+        i = v;
+      }
+      i = wsEnd(body, i, e);
+      if (body[i] === 0x2c) {
+        i = wsEnd(body, i + 1, e);
+        continue;
+      }
+      if (body[i] !== 0x7d) return null;
+      i++;
+      break;
+    }
+  }
+  return wsEnd(body, i, e) === e ? out : null;
+}

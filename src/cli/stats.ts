@@ -1,5 +1,6 @@
 /** `kubetrail stats`: top talkers, events per minute as a terminal chart, and --health (src/query/stats.ts). */
 import type { Command } from 'commander';
+import { formatBytes } from './files.js';
 import { computeStats, parseQueryString, QueryStringError, sparkline, type StatsReport } from '../query/index.js';
 import { openRecordSource, type RecordSourceFlags } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
@@ -27,7 +28,7 @@ function render(r: StatsReport): string {
   for (const t of r.top) {
     text += `\ntop ${t.dimension}:\n`;
     const width = Math.max(...t.rows.map((x) => x.events.toLocaleString('en').length), 1);
-    for (const row of t.rows) text += `  ${row.events.toLocaleString('en').padStart(width)}  ${((100 * row.events) / Math.max(1, r.events)).toFixed(1).padStart(5)}%  ${shortKey(row.key)}\n`;
+    for (const row of t.rows) text += `  ${row.events.toLocaleString('en').padStart(width)}  ${((100 * row.events) / Math.max(1, r.events)).toFixed(1).padStart(5)}%  ${formatBytes(row.bytes).padStart(10)}  ${shortKey(row.key)}\n`;
   }
   if (r.health) {
     const h = r.health;

@@ -4,15 +4,35 @@
  * after a restart), then one commit — durable and signed when it returns. Shared by file
  * ingest and the webhook receiver so both count and drop alike.
  */
-import { dedupeKeyString, indexRowOf, type PendingEvent, type Store } from '../store/index.js';
+import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
+import { dedupeKeyString, indexRowOf, indexRowOfScanned, type IndexRow, type PendingEvent, type Store } from '../store/index.js';
 
 export interface PendingWithKey extends PendingEvent {
   /** `auditID\0stage`, or null when either is missing (such events are kept, not deduplicated). */
   key: string | null;
 }
 
+/** A candidate whose JSON was parsed (the full parser's path). */
 export function toPending(bytes: Buffer, value: unknown): PendingWithKey {
-  const { leaf: _leaf, ...row } = indexRowOf(0, value);
+  return pendingOfRow(bytes, indexRowOf(0, value));
+}
+
+/**
+ * A candidate from its bytes alone when the event scanner takes it (the fast path: no
+ * JSON.parse), or null when it must go the full parser's way.
+ */
+export function toPendingFast(bytes: Buffer): PendingWithKey | null {
+  const scanned = scanEvent(bytes);
+  return scanned === null ? null : pendingOfScanned(bytes, scanned);
+}
+
+/** A candidate the event scanner read. */
+export function pendingOfScanned(bytes: Buffer, scanned: ScannedEvent): PendingWithKey {
+  return pendingOfRow(bytes, indexRowOfScanned(0, scanned));
+}
+
+function pendingOfRow(bytes: Buffer, full: IndexRow): PendingWithKey {
+  const { leaf: _leaf, ...row } = full;
   const key = row.auditID !== null && row.auditID !== '' && row.stage !== null && row.stage !== '' ? dedupeKeyString({ auditID: row.auditID, stage: row.stage }) : null;
   return { bytes, row, key };
 }

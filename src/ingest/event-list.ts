@@ -5,13 +5,37 @@
  * Event is refused with the reason, so nothing of it is half-stored. Each item's leaf is
  * its exact text in the body.
  */
+import { scanEvent, scanEventList } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
-import { toPending, type PendingWithKey } from './commit.js';
+import { pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { itemSpans } from './json-spans.js';
 
 export type EventListParse = { ok: true; events: PendingWithKey[] } | { ok: false; reason: string };
 
 export function parseEventListBody(body: Buffer): EventListParse {
+  return fastEventList(body) ?? fullEventList(body);
+}
+
+/**
+ * The fast path: the body scanned once, each item read by the event scanner. Null when
+ * anything is unusual (an item the scanner leaves alone, an odd header): the full parser
+ * then decides, with its reasons.
+ */
+function fastEventList(body: Buffer): EventListParse | null {
+  const list = scanEventList(body);
+  if (list === null || list.kind !== 'EventList' || (list.apiVersion !== 'audit.k8s.io/v1' && list.apiVersion !== 'audit.k8s.io/v1beta1')) return null;
+  if (list.items === null) return { ok: true, events: [] };
+  const events: PendingWithKey[] = [];
+  for (const [start, end] of list.items) {
+    const scanned = scanEvent(body, start, end);
+    if (scanned === null) return null;
+    events.push(pendingOfScanned(Buffer.from(body.subarray(start, end)), scanned));
+  }
+  return { ok: true, events };
+}
+
+/** The reference path: JSON.parse of the whole body. */
+export function fullEventList(body: Buffer): EventListParse {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));

@@ -9,7 +9,7 @@
  * batchEvents events or batchBytes bytes, so memory stays bounded.
  */
 import type { Store } from '../store/index.js';
-import { commitPending, toPending, type PendingWithKey } from './commit.js';
+import { commitPending, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { readCandidates } from './read-events.js';
 
 export interface IngestProblem {
@@ -76,7 +76,7 @@ export async function ingestFiles(store: Store, files: readonly string[], option
         options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
         continue;
       }
-      pending.push(toPending(c.bytes, c.value));
+      pending.push(c.scanned !== null ? pendingOfScanned(c.bytes, c.scanned) : toPending(c.bytes, c.value!));
       pendingBytes += c.bytes.length;
       if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
     }

@@ -5,12 +5,14 @@
  * its exact bytes (the leaf) and where it came from; everything else becomes a problem
  * with a line and column, and reading goes on.
  */
+import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { itemSpans } from './json-spans.js';
 import { isBlank, openBytes, splitLines, type RawLine } from './lines.js';
 
 export type Candidate =
-  | { kind: 'event'; bytes: Buffer; value: Record<string, unknown>; line: number; column: number }
+  /** An event: parsed (`value`), or taken by the event scanner (`scanned`, and `value` null). */
+  | { kind: 'event'; bytes: Buffer; value: Record<string, unknown> | null; scanned: ScannedEvent | null; line: number; column: number }
   | { kind: 'problem'; line: number; column: number; message: string };
 
 /** A pretty-printed document larger than this is not buffered whole; its lines are read one by one. */
@@ -38,7 +40,7 @@ function lineColumn(b: Buffer, offset: number, firstLine: number): { line: numbe
 function* fromValue(bytes: Buffer, value: unknown, line: number): Generator<Candidate> {
   const shape = classifyAuditJSON(value);
   if (shape.kind === 'event') {
-    yield { kind: 'event', bytes, value: value as Record<string, unknown>, line, column: 1 };
+    yield { kind: 'event', bytes, value: value as Record<string, unknown>, scanned: null, line, column: 1 };
     return;
   }
   if (shape.kind === 'not-event') {
@@ -54,7 +56,7 @@ function* fromValue(bytes: Buffer, value: unknown, line: number): Generator<Cand
     const [start, end] = spans[i];
     const where = lineColumn(bytes, start, line);
     const item = classifyAuditJSON(shape.events[i]);
-    if (item.kind === 'event') yield { kind: 'event', bytes: bytes.subarray(start, end), value: shape.events[i] as Record<string, unknown>, ...where };
+    if (item.kind === 'event') yield { kind: 'event', bytes: bytes.subarray(start, end), value: shape.events[i] as Record<string, unknown>, scanned: null, ...where };
     else yield { kind: 'problem', ...where, message: `items[${i}]: ${item.kind === 'not-event' ? item.reason : 'a nested EventList'}` };
   }
 }
@@ -66,6 +68,12 @@ export function candidatesOfLine(bytes: Buffer, line: number): Generator<Candida
 
 function* fromLine(l: RawLine): Generator<Candidate> {
   if (isBlank(l.bytes)) return;
+  // Most lines are clean events the scanner reads without JSON.parse.
+  const scanned = scanEvent(l.bytes);
+  if (scanned !== null) {
+    yield { kind: 'event', bytes: l.bytes, value: null, scanned, line: l.number, column: 1 };
+    return;
+  }
   let value: unknown;
   try {
     value = JSON.parse(l.bytes.toString('utf8'));

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { classifyAuditJSON } from '../audit/events.js';
 import { writeFileAtomic } from '../store/ledger-files/durable-files.js';
 import type { Store } from '../store/index.js';
-import { commitPending, toPending, type PendingWithKey } from './commit.js';
+import { commitPending, toPending, toPendingFast, type PendingWithKey } from './commit.js';
 import { isBlank } from './lines.js';
 import type { IngestProblem } from './pipeline.js';
 
@@ -229,7 +229,12 @@ export class LogTailer {
   async #line(source: Source, bytes: Buffer, endOffset: number): Promise<void> {
     source.lines++;
     source.offset = endOffset;
-    if (!isBlank(bytes)) {
+    const fast = isBlank(bytes) ? null : toPendingFast(Buffer.from(bytes));
+    if (fast !== null) {
+      if (this.#pending.length === 0) this.#pendingSince = Date.now();
+      this.#pending.push(fast);
+      this.#pendingBytes += bytes.length;
+    } else if (!isBlank(bytes)) {
       let value: unknown;
       try {
         value = JSON.parse(bytes.toString('utf8'));

@@ -17,7 +17,8 @@ export const STATS_DIMENSIONS: ReadonlyArray<{ name: string; column: GroupColumn
 
 export interface StatsReport {
   events: number;
-  top: Array<{ dimension: string; rows: Array<{ key: string; events: number }> }>;
+  /** Per dimension: events and the bytes they take in the log (each event's exact size). */
+  top: Array<{ dimension: string; rows: Array<{ key: string; events: number; bytes: number }> }>;
   perMinute: { start: number | null; stepSeconds: number; counts: number[] };
   health?: IndexHealth & { gaps: Array<{ from: string; to: string; minutes: number }> };
 }

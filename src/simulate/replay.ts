@@ -92,7 +92,7 @@ export function replayChunk(counter: EventCounter<unknown>, chunk: Buffer, offse
           if (c.kind === 'problem') {
             counter.skipped++;
             problems.push({ line: c.line, column: c.column, message: c.message });
-          } else counter.add(c.bytes.length, fieldsWithSizes(c.bytes, c.value));
+          } else counter.add(c.bytes.length, c.scanned ?? fieldsWithSizes(c.bytes, c.value!));
         }
       }
     }

@@ -333,7 +333,7 @@ async function replayDocument(counter: EventCounter<unknown>, file: string, opti
     if (c.kind === 'problem') {
       counter.skipped++;
       options.onProblem?.(file, c.line, c.column, c.message);
-    } else counter.add(c.bytes.length, fieldsWithSizes(c.bytes, c.value));
+    } else counter.add(c.bytes.length, c.scanned ?? fieldsWithSizes(c.bytes, c.value!));
   }
 }
 

@@ -5,6 +5,7 @@
  * these from the leaf bytes and compares every column, so the derivation must be
  * deterministic.
  */
+import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
 import type { IndexRow } from './types.js';
 
 function str(v: unknown): string | null {
@@ -69,6 +70,44 @@ export function indexRowOf(leaf: number, value: unknown): IndexRow {
     // v1beta1 events (and v1-relabelled copies of them) carry only `timestamp`.
     timeUs: parseTimeUs(requestReceivedTimestamp) ?? parseTimeUs(stageTimestamp) ?? parseTimeUs(str(e.timestamp)),
   };
+}
+
+/** The IndexRow of an event's scanned fields: the same row indexRowOf gives from its parsed JSON. */
+export function indexRowOfScanned(leaf: number, e: ScannedEvent): IndexRow {
+  return {
+    leaf,
+    auditID: e.auditID,
+    stage: e.stage,
+    level: e.level,
+    verb: e.verb,
+    user: e.username,
+    groups: e.groups === null ? null : JSON.stringify(e.groups),
+    impersonatedUser: e.impersonatedUser,
+    sourceIPs: e.sourceIPs === null ? null : JSON.stringify(e.sourceIPs),
+    userAgent: e.userAgent,
+    apiGroup: e.apiGroup,
+    apiVersion: e.apiVersionRef,
+    resource: e.resource,
+    subresource: e.subresource,
+    namespace: e.namespace,
+    name: e.name,
+    requestURI: e.requestURI,
+    responseCode: e.responseCode,
+    authorizationDecision: e.authorizationDecision,
+    authorizationReason: e.authorizationReason,
+    requestReceivedTimestamp: e.requestReceivedTimestamp,
+    stageTimestamp: e.stageTimestamp,
+    timeUs: parseTimeUs(e.requestReceivedTimestamp) ?? parseTimeUs(e.stageTimestamp) ?? parseTimeUs(e.timestamp),
+  };
+}
+
+/**
+ * The IndexRow of a leaf's bytes: by the event scanner when it answers, else by JSON.parse
+ * (which throws on bytes that are not JSON).
+ */
+export function indexRowOfBytes(leaf: number, bytes: Buffer): IndexRow {
+  const scanned = scanEvent(bytes);
+  return scanned !== null ? indexRowOfScanned(leaf, scanned) : indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
 }
 
 /** The columns of IndexRow in a fixed order (for comparisons and SQL). */

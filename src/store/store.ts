@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { generateSignerKey, isLedgerError, newSigner, newVerifier, verifierKeyOf, type Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
-import { indexRowOf } from './fields.js';
+import { indexRowOf, indexRowOfBytes } from './fields.js';
 import { FileLedger, writeFileAtomic, type AppendResult } from './ledger-files/file-ledger.js';
 import type { PruneRecord } from './ledger-files/prune-record.js';
 import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
@@ -48,7 +48,7 @@ export interface Store {
   /** The index rows of matching events (fast: no ledger reads). */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
   /** Events per value of a column (rollups for stats and the Volume view). */
-  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
+  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
   health(filter: EventFilter, examples: number): Promise<IndexHealth>;
   /** Values the index has seen for a column, for completion. */
@@ -184,7 +184,7 @@ class LocalStore implements Store {
     const result = this.#ledger.append(batch.map((e) => e.bytes));
     if (this.#index !== null) {
       try {
-        await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row })));
+        await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length })));
       } catch {
         // The batch is committed (the ledger is the record); the index is a view that
         // catches up from the ledger before the next commit or dedupe check.
@@ -274,10 +274,10 @@ class LocalStore implements Store {
     if (from > this.#ledger.size) {
       throw new StoreError('TAMPERED', `the index claims ${from} events but the ledger holds ${this.#ledger.size}; run kubetrail reindex --store ${this.dir}`);
     }
-    let rows: IndexRow[] = [];
+    let rows: Array<IndexRow & { bytes: number }> = [];
     let leaf = from;
     for (const bytes of this.#ledger.readRange(from)) {
-      rows.push(indexRowOf(leaf++, JSON.parse(bytes.toString('utf8'))));
+      rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
       if (rows.length >= 4096) {
         await index.add(rows);
         rows = [];

@@ -92,8 +92,8 @@ export interface EventIndex {
   readonly name: string;
   /** How many leaves (from 0) the index holds rows for. */
   indexedSize(): Promise<number>;
-  /** Adds the rows of leaves [indexedSize, indexedSize + rows.length), atomically. */
-  add(rows: readonly IndexRow[]): Promise<void>;
+  /** Adds the rows of leaves [indexedSize, indexedSize + rows.length), atomically, each with its leaf's size in bytes. */
+  add(rows: readonly (IndexRow & { bytes?: number })[]): Promise<void>;
   /** Which of the keys are already indexed, as `${auditID}\u0000${stage}` strings. */
   seen(keys: readonly DedupeKey[]): Promise<Set<string>>;
   /** Leaf numbers of matching events, ascending (oldest first). */
@@ -101,15 +101,17 @@ export interface EventIndex {
   /** The index rows of matching events (newest first with `newestFirst`), without reading the ledger. */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
   /** Events per value of a column, most first. */
-  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number }>>;
+  top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
   /** Signs of a log with holes: requests without a final stage, (auditID, stage) pairs stored twice. */
   health(filter: EventFilter, examples: number): Promise<IndexHealth>;
   /** Distinct values of one indexed column starting with `prefix`, most frequent first (completion). */
   values(column: 'user' | 'verb' | 'resource' | 'namespace' | 'name' | 'user_agent' | 'stage' | 'level', prefix: string, limit: number): Promise<string[]>;
-  /** Every row in leaf order (for verify). */
-  rows(): AsyncIterable<IndexRow>;
+  /** Every row in leaf order, with its leaf's size when known (for verify). */
+  rows(): AsyncIterable<IndexRow & { bytes: number | null }>;
+  /** Where totals kept as events arrived (top-N) disagree with the rows, or null (for verify). */
+  rollupDisagreement?(): Promise<string | null>;
   /** The number of rows actually present (may differ from indexedSize() if tampered). */
   rowCount(): Promise<number>;
   /** Drops every row; the index then continues at leaf `from` (the first stored event; reindex starts over). */

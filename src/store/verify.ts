@@ -13,7 +13,7 @@ import { inflateRawSync } from 'node:zlib';
 import { HASH_SIZE, checkConsistency, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, openCheckpoint, proveConsistency, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
 import type { Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
-import { firstDifference, indexRowOf } from './fields.js';
+import { firstDifference, indexRowOfBytes } from './fields.js';
 import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
 import {
   BLOCKS_FILE,
@@ -275,14 +275,16 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
             if (next.done) fail(INDEX_FILE, leaf, `no index row for event ${leaf}`);
             const row: IndexRow = next.value;
             if (row.leaf !== leaf) fail(INDEX_FILE, leaf, `the index row for event ${leaf} is missing (next row is for event ${row.leaf})`);
-            let parsed: unknown;
+            let derived: IndexRow;
             try {
-              parsed = JSON.parse(bytes.toString('utf8'));
+              derived = indexRowOfBytes(leaf, bytes);
             } catch {
               fail(segmentName(s), leaf, `${lw}: the stored bytes are not JSON`);
             }
-            const d = firstDifference(row, indexRowOf(leaf, parsed));
+            const d = firstDifference(row, derived);
             if (d !== null) fail(INDEX_FILE, leaf, `index row for event ${leaf} disagrees with the ledger: ${d.column} is ${JSON.stringify(d.a)} in the index, ${JSON.stringify(d.b)} in the event`);
+            const rowBytes = (row as IndexRow & { bytes?: number | null }).bytes;
+            if (rowBytes !== undefined && rowBytes !== null && rowBytes !== bytes.length) fail(INDEX_FILE, leaf, `index row for event ${leaf} gives its size as ${rowBytes} bytes, the event has ${bytes.length}`);
             report.indexChecked++;
           }
           leaf++;
@@ -291,6 +293,11 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
         pos += BLOCK_HEADER_SIZE + h.compressedLength;
         blockNo++;
       }
+    }
+    if (index !== null && index.rollupDisagreement !== undefined) {
+      // The totals behind top-N and stats are part of the index too.
+      const wrong = await index.rollupDisagreement();
+      if (wrong !== null) fail(INDEX_FILE, null, wrong);
     }
     if (leaf < size) fail(segments.length > 0 ? segmentName(segments.at(-1)!) : LEDGER_DIR, leaf, `the segments hold ${leaf} events but the checkpoint signs ${size}: events ${leaf}–${size - 1} are missing`);
     let root = fringe.length === 0 ? emptyRoot() : fringe[fringe.length - 1];

@@ -143,8 +143,10 @@ test('the shared corpus: every audit Event ingests, reads back byte-exact and ve
     for await (const c of readCandidates(f)) {
       if (c.kind === 'problem') wantBad++;
       else {
-        const id = c.value.auditID;
-        const stage = c.value.stage;
+        // The reference reading: the full parse of the candidate's bytes.
+        const value = JSON.parse(c.bytes.toString('utf8'));
+        const id = value.auditID;
+        const stage = value.stage;
         const key = typeof id === 'string' && id !== '' && typeof stage === 'string' && stage !== '' ? `${id}\u0000${stage}` : null;
         if (key !== null && seen.has(key)) dups++;
         else {

@@ -23,7 +23,6 @@ test('top values per dimension equal a brute-force count over the generated even
     const store = await openStore(s.dir, { signingKey: s.skey });
     await store.commit(lines.map(pending));
     const report = await computeStats(store, {}, { top: 5 });
-    await store.close();
     assert.equal(report.events, 3000);
     const events = lines.map((l) => JSON.parse(l));
     const count = (key: (e: any) => unknown) => {
@@ -44,9 +43,22 @@ test('top values per dimension equal a brute-force count over the generated even
       const got = report.top.find((t) => t.dimension === dimension)!.rows;
       const want = count(key).slice(0, 5);
       assert.deepEqual(got.map((r) => r.events), want.map((w) => w[1]), dimension);
-      for (const r of got) assert.equal(want.find((w) => w[0] === r.key)?.[1] ?? count(key).find((w) => w[0] === r.key)?.[1], r.events, `${dimension} ${r.key}`);
+      for (const r of got) {
+        assert.equal(want.find((w) => w[0] === r.key)?.[1] ?? count(key).find((w) => w[0] === r.key)?.[1], r.events, `${dimension} ${r.key}`);
+        const bytes = lines.reduce((a, l, i) => (String(key(events[i]) ?? '(none)') === r.key ? a + Buffer.byteLength(l) : a), 0);
+        assert.equal(r.bytes, bytes, `${dimension} ${r.key}: bytes`);
+      }
+    }
+    // With a filter the totals come from the rows, not the rollup: the same brute force.
+    const gets = events.map((e, i) => [e, lines[i]] as const).filter(([e]) => e.verb === 'get');
+    const filtered = await computeStats(store, { verb: 'get' }, { top: 3 });
+    assert.equal(filtered.events, gets.length);
+    for (const r of filtered.top.find((t) => t.dimension === 'user')!.rows) {
+      const mine = gets.filter(([e]) => (e.user?.username ?? '(none)') === r.key);
+      assert.deepEqual([r.events, r.bytes], [mine.length, mine.reduce((a, [, l]) => a + Buffer.byteLength(l), 0)], `get by ${r.key}`);
     }
     assert.equal(report.perMinute.counts.reduce((a, b) => a + b, 0), 3000, 'every event is in one minute');
+    await store.close();
   } finally {
     s.cleanup();
   }

@@ -169,7 +169,8 @@ describe('the API', () => {
   test('an event with its inclusion proof, the checkpoint, search, completion, lint and verify', async () => {
     const s = await testServer();
     try {
-      await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: eventList([1, 2, 3, 4, 5]).body });
+      const list = eventList([1, 2, 3, 4, 5]);
+      await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: list.body });
       const api = (p: string, opts: Parameters<typeof call>[1] = {}) => call(`${s.running.url}/api/${p}`, { ca: s.home.ca.certPem, ...opts });
       const e = (await api('events/2')).json();
       const proof = e.proof.hashes.map((h: string) => Buffer.from(h, 'base64'));
@@ -195,7 +196,8 @@ describe('the API', () => {
       const tl = (await api('timeline?by=verb')).json();
       assert.equal(tl.series.reduce((a: number, x: { counts: number[] }) => a + x.counts.reduce((b, c) => b + c, 0), 0), 5);
       assert.ok(tl.times.every((t: number) => Number.isInteger(t / tl.stepSeconds)), 'bucket starts are whole steps');
-      assert.deepEqual((await api('top?by=user')).json().rows, [{ key: 'alice', events: 5 }]);
+      // Events and the bytes they cost (each item's exact text).
+      assert.deepEqual((await api('top?by=user')).json().rows, [{ key: 'alice', events: 5, bytes: list.items.reduce((a, i) => a + Buffer.byteLength(i), 0) }]);
       assert.equal((await api('top?by=colour')).status, 400);
       const hist = (await api('history?resource=pods&name=p3&ns=default')).json();
       assert.deepEqual(hist.entries.map((x: { leaf: number }) => x.leaf), [2]);

@@ -105,11 +105,51 @@ const cases: { desc: string; tamper: (s: TempStore) => void; want: RegExp; leaf?
     desc: 'an index row edited',
     tamper: (s) => {
       const db = new Database(join(s.dir, 'index.sqlite'));
-      db.prepare(`UPDATE events SET user = 'mallory' WHERE leaf = 5`).run();
+      db.prepare(`INSERT INTO strings (s) VALUES ('mallory')`).run();
+      db.prepare(`UPDATE events SET user = (SELECT id FROM strings WHERE s = 'mallory') WHERE leaf = 5`).run();
       db.close();
     },
     want: /index row for event 5 disagrees with the ledger: user is "mallory" in the index, "alice" in the event/,
     leaf: 5,
+  },
+  {
+    desc: 'a string of the index dictionary edited (every row that uses it)',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE strings SET s = 'mallory' WHERE s = 'alice'`).run();
+      db.close();
+    },
+    want: /index row for event 0 disagrees with the ledger: user is "mallory" in the index, "alice" in the event/,
+    leaf: 0,
+  },
+  {
+    desc: 'an index row pointing at a string that is not there',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE events SET verb = 999999 WHERE leaf = 9`).run();
+      db.close();
+    },
+    want: /index row for event 9 disagrees with the ledger: verb is "\\u0000missing string 999999" in the index/,
+    leaf: 9,
+  },
+  {
+    desc: 'an event size in the index changed',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE events SET bytes = bytes + 1 WHERE leaf = 12`).run();
+      db.close();
+    },
+    want: /index row for event 12 gives its size as \d+ bytes, the event has \d+/,
+    leaf: 12,
+  },
+  {
+    desc: 'a top-N total (rollup) changed',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE rollup SET events = events + 1000 WHERE col = 0 AND id = (SELECT id FROM strings WHERE s = 'alice')`).run();
+      db.close();
+    },
+    want: /the user rollup for "alice" says \d+ events/,
   },
   {
     desc: 'an index row deleted',

@@ -1,39 +1,51 @@
 /**
  * The embedded index: SQLite through better-sqlite3, in WAL mode. A derived view of the
- * ledger: it holds one row per leaf with the forensic columns, plus `meta.leaves`, the
- * number of leaves indexed (rows for leaves [0, leaves) are present). It is written
- * after the ledger commits, so after a crash it may be behind; the store catches it up
- * from the ledger when opened for writing, and `kubetrail reindex` rebuilds it.
+ * ledger: one row per leaf with the forensic columns, plus `meta.leaves`, the number of
+ * leaves indexed (rows for leaves [0, leaves) are present). It is written after the
+ * ledger commits, so after a crash it may be behind; the store catches it up from the
+ * ledger when opened for writing, and `kubetrail reindex` rebuilds it.
  *
- * Indexes: (audit_id, stage) for dedupe, and user, (resource, leaf) — so a resource's
- * newest events come in order without a sort — name and time for the query filters.
+ * Built for size and insert speed (schema 2). Audit traffic repeats itself: a few hundred
+ * users, verbs, resources, user agents and authorization reasons make up nearly every
+ * event, so every text column holds an id into one `strings` dictionary; a canonical
+ * auditID (a lowercase UUID) is 16 bytes, and a canonical timestamp an integer of
+ * microseconds. Integer columns make small, fast secondary indexes: (audit_id, stage) for
+ * dedupe, (user, leaf) and (resource, leaf) so that the newest events of one come in order
+ * without a sort, name, and time. `rollup` keeps events and bytes per value of the
+ * grouping columns as rows arrive, so top-N over the whole store is a small read.
  * Nothing of better-sqlite3 leaves this file.
  */
 import { BlockList, isIP } from 'node:net';
 import Database from 'better-sqlite3';
-import type { DedupeKey, EventFilter, EventIndex, IndexRow } from '../types.js';
+import { parseTimeUs } from '../fields.js';
+import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from '../types.js';
 import { dedupeKeyString } from '../types.js';
+
+const SCHEMA_VERSION = '2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS events (
   leaf INTEGER PRIMARY KEY,
-  audit_id TEXT, stage TEXT, level TEXT, verb TEXT, user TEXT, groups TEXT,
-  impersonated_user TEXT, source_ips TEXT, user_agent TEXT,
-  api_group TEXT, api_version TEXT, resource TEXT, subresource TEXT, namespace TEXT, name TEXT,
-  request_uri TEXT, response_code INTEGER, authz_decision TEXT, authz_reason TEXT,
-  request_received TEXT, stage_ts TEXT, time_us INTEGER
+  audit_id, stage INTEGER, level INTEGER, verb INTEGER, user INTEGER, groups INTEGER,
+  impersonated_user INTEGER, source_ips INTEGER, user_agent INTEGER,
+  api_group INTEGER, api_version INTEGER, resource INTEGER, subresource INTEGER, namespace INTEGER, name INTEGER,
+  request_uri INTEGER, response_code INTEGER, authz_decision INTEGER, authz_reason INTEGER,
+  request_received, stage_ts, time_us INTEGER, bytes INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_audit_id ON events (audit_id, stage);
-CREATE INDEX IF NOT EXISTS events_user ON events (user);
+CREATE INDEX IF NOT EXISTS events_user ON events (user, leaf);
 CREATE INDEX IF NOT EXISTS events_resource_leaf ON events (resource, leaf);
 CREATE INDEX IF NOT EXISTS events_name ON events (name);
 CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
+CREATE TABLE IF NOT EXISTS rollup (col INTEGER NOT NULL, id INTEGER NOT NULL, events INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY (col, id)) WITHOUT ROWID;
 `;
 
-const COLUMNS: [string, keyof IndexRow][] = [
-  ['leaf', 'leaf'],
-  ['audit_id', 'auditID'],
+type TextKey = Exclude<keyof IndexRow, 'leaf' | 'auditID' | 'responseCode' | 'requestReceivedTimestamp' | 'stageTimestamp' | 'timeUs'>;
+
+/** Text columns held as dictionary ids. */
+const TEXT_COLUMNS: [string, TextKey][] = [
   ['stage', 'stage'],
   ['level', 'level'],
   ['verb', 'verb'],
@@ -49,76 +61,61 @@ const COLUMNS: [string, keyof IndexRow][] = [
   ['namespace', 'namespace'],
   ['name', 'name'],
   ['request_uri', 'requestURI'],
-  ['response_code', 'responseCode'],
   ['authz_decision', 'authorizationDecision'],
   ['authz_reason', 'authorizationReason'],
-  ['request_received', 'requestReceivedTimestamp'],
-  ['stage_ts', 'stageTimestamp'],
-  ['time_us', 'timeUs'],
 ];
+const TEXT_COLUMN_NAMES = new Set(TEXT_COLUMNS.map(([c]) => c));
 
-function toRow(r: Record<string, unknown>): IndexRow {
-  const out: Record<string, unknown> = {};
-  for (const [col, key] of COLUMNS) out[key] = r[col] ?? null;
-  return out as unknown as IndexRow;
+const INSERT_COLUMNS = ['leaf', 'audit_id', ...TEXT_COLUMNS.map(([c]) => c), 'response_code', 'request_received', 'stage_ts', 'time_us', 'bytes'];
+
+/** The grouping columns kept in `rollup`, by their number there. */
+const ROLLUP_COLUMNS: GroupColumn[] = ['user', 'verb', 'resource', 'namespace', 'user_agent', 'source_ips', 'response_code', 'stage', 'level'];
+/** A rollup key for "no value" (dictionary ids start at 1; a response code can be any integer). */
+const NONE_ID = 0;
+const NONE_CODE = Number.MIN_SAFE_INTEGER;
+
+// --- compact encodings, each exactly reversible (verify compares every column) ---
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A lowercase UUID as its 16 bytes; anything else as it is (TEXT). */
+function encodeAuditID(id: string | null): Buffer | string | null {
+  return id !== null && UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex') : id;
+}
+
+function decodeAuditID(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v) && v.length === 16) {
+    const h = v.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  return String(v);
+}
+
+/** kube-apiserver's timestamp form, 2026-11-23T10:00:00.123456Z, from microseconds. */
+function formatMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString(); // 2026-11-23T10:00:00.123Z
+  return `${iso.slice(0, 20)}${String((ms % 1000) * 1000 + (us - ms * 1000)).padStart(6, '0')}Z`;
+}
+
+/** A timestamp in kube-apiserver's exact form as an integer (µs); any other text as it is. */
+function encodeTime(text: string | null): number | string | null {
+  if (text === null || text.length !== 27) return text;
+  const us = parseTimeUs(text);
+  return us !== null && formatMicros(us) === text ? us : text;
+}
+
+function decodeTime(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'number' || typeof v === 'bigint' ? formatMicros(Number(v)) : String(v);
 }
 
 /** The WHERE clause of the query filters (values bound, never spliced). */
 const GLOB = /[*?[]/;
 
-/** The WHERE clause of the query filters (values bound, never spliced). */
-function whereOf(filter: EventFilter): { where: string; args: unknown[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  // Equality uses the indexes; a value with *, ? or [...] is a GLOB (case-sensitive, like kubectl names).
-  const match = (col: string, v: string | undefined) => {
-    if (v === undefined) return;
-    where.push(GLOB.test(v) ? `${col} GLOB ?` : `${col} = ?`);
-    args.push(v);
-  };
-  if (filter.afterLeaf !== undefined) {
-    where.push('leaf > ?');
-    args.push(filter.afterLeaf);
-  }
-  match('audit_id', filter.auditID);
-  match('stage', filter.stage);
-  match('level', filter.level);
-  match('user', filter.user);
-  match('impersonated_user', filter.impersonatedUser);
-  match('verb', filter.verb);
-  match('resource', filter.resource);
-  match('namespace', filter.namespace);
-  match('name', filter.name);
-  match('user_agent', filter.userAgent);
-  match('authz_decision', filter.decision);
-  if (filter.group !== undefined) {
-    // groups is the JSON array's text: look for the quoted name, LIKE's wildcards escaped.
-    where.push(`groups LIKE ? ESCAPE '\\'`);
-    args.push(`%${JSON.stringify(filter.group).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-  }
-  if (filter.code !== undefined) {
-    const cls = /^([1-5])xx$/i.exec(filter.code);
-    if (cls) {
-      where.push('response_code BETWEEN ? AND ?');
-      args.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 99);
-    } else {
-      where.push('response_code = ?');
-      args.push(Number(filter.code));
-    }
-  }
-  if (filter.sinceUs !== undefined) {
-    where.push('time_us >= ?');
-    args.push(filter.sinceUs);
-  }
-  if (filter.untilUs !== undefined) {
-    where.push('time_us < ?');
-    args.push(filter.untilUs);
-  }
-  return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
-}
-
-/** A test of the sourceIPs column against a filter's IP or CIDR, or null when there is none. */
-function sourceTest(filter: EventFilter): ((sourceIPs: unknown) => boolean) | null {
+/** A test of the sourceIPs text against a filter's IP or CIDR, or null when there is none. */
+function sourceTest(filter: EventFilter): ((sourceIPs: string | null) => boolean) | null {
   if (filter.sourceIP === undefined) return null;
   const [ip, bits] = filter.sourceIP.split('/');
   const family = isIP(ip);
@@ -129,7 +126,7 @@ function sourceTest(filter: EventFilter): ((sourceIPs: unknown) => boolean) | nu
   else list.addSubnet(ip, Number(bits), type);
   return (sourceIPs) => {
     try {
-      return (JSON.parse(String(sourceIPs ?? '[]')) as string[]).some((a) => {
+      return (JSON.parse(sourceIPs ?? '[]') as string[]).some((a) => {
         const f = isIP(a);
         return f !== 0 && list.check(a, f === 6 ? 'ipv6' : 'ipv4');
       });
@@ -143,29 +140,223 @@ function limitOf(filter: EventFilter): string {
   return filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
 }
 
+function isEmptyFilter(filter: EventFilter): boolean {
+  return Object.entries(filter).every(([k, v]) => v === undefined || k === 'limit');
+}
+
 export interface SqliteIndexOptions {
   readonly?: boolean;
 }
 
+/** Most strings kept in memory each way; beyond that the table answers. */
+const CACHE_MAX = 250_000;
+
 /** Opens (creating unless read-only) the SQLite index at `path`. */
 export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}): EventIndex {
-  const db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
-  if (options.readonly !== true) {
+  const readonly = options.readonly === true;
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  if (!readonly) {
     db.pragma('journal_mode = WAL');
     // The index is derived: after a power loss it is caught up from the ledger, so a
     // transaction need not be fsync'd before the next one (WAL keeps it consistent).
     db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+    const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
+    const version = hasMeta ? (db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get() as string | undefined) : undefined;
+    if (hasMeta && version !== SCHEMA_VERSION) {
+      // An index of an older layout: it is derived, so it is dropped and rebuilt from the
+      // ledger (the store catches up a writable index when it opens).
+      db.exec(`DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS strings; DROP TABLE IF EXISTS rollup; DROP TABLE IF EXISTS meta;`);
+    }
     db.exec(SCHEMA);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('leaves', '0')`).run();
+    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
+  } else {
+    const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get();
+    if (version !== SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`the index at ${path} has an older layout (schema ${String(version ?? 1)}); open the store for writing (ingest, tail, serve) or run kubetrail reindex to rebuild it`);
+    }
   }
-  const insert = db.prepare(`INSERT INTO events (${COLUMNS.map((c) => c[0]).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+
+  // --- the dictionary ---
+  const idOfStmt = db.prepare(`SELECT id FROM strings WHERE s = ?`).pluck();
+  const addString = db.prepare(`INSERT INTO strings (s) VALUES (?)`);
+  const textOfStmt = db.prepare(`SELECT s FROM strings WHERE id = ?`).pluck();
+  let ids = new Map<string, number>();
+  let texts = new Map<number, string>();
+  /** The id of a string, added when `create` (inside a write transaction). */
+  const idOf = (s: string, create: boolean): number | null => {
+    let id = ids.get(s);
+    if (id !== undefined) return id;
+    const found = idOfStmt.get(s) as number | bigint | undefined;
+    if (found !== undefined) id = Number(found);
+    else if (create) id = Number(addString.run(s).lastInsertRowid);
+    else return null;
+    if (ids.size >= CACHE_MAX) ids = new Map();
+    ids.set(s, id);
+    return id;
+  };
+  const textOf = (id: unknown): string | null => {
+    if (id === null || id === undefined) return null;
+    const n = Number(id);
+    let s = texts.get(n);
+    if (s === undefined) {
+      const found = textOfStmt.get(n);
+      // A dangling id: only a changed file has one; verify reports the row as disagreeing.
+      s = found === undefined ? `\u0000missing string ${n}` : String(found);
+      if (texts.size >= CACHE_MAX) texts = new Map();
+      texts.set(n, s);
+    }
+    return s;
+  };
+  const forgetStrings = () => {
+    ids = new Map();
+    texts = new Map();
+  };
+
+  const toRow = (r: Record<string, unknown>): IndexRow & { bytes: number | null } => {
+    const out: Record<string, unknown> = {
+      leaf: Number(r.leaf),
+      auditID: decodeAuditID(r.audit_id),
+      responseCode: r.response_code === null || r.response_code === undefined ? null : Number(r.response_code),
+      requestReceivedTimestamp: decodeTime(r.request_received),
+      stageTimestamp: decodeTime(r.stage_ts),
+      timeUs: r.time_us === null || r.time_us === undefined ? null : Number(r.time_us),
+      bytes: r.bytes === null || r.bytes === undefined ? null : Number(r.bytes),
+    };
+    for (const [col, key] of TEXT_COLUMNS) out[key] = textOf(r[col]);
+    return out as unknown as IndexRow & { bytes: number | null };
+  };
+
+  // --- filters ---
+  /** The WHERE clause of the query filters (values bound, never spliced). */
+  const whereOf = (filter: EventFilter): { where: string; args: unknown[] } => {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    // Equality finds the value's id (none: nothing matches); a value with *, ? or [...] is
+    // a GLOB over the dictionary (case-sensitive, like kubectl names).
+    const match = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      if (GLOB.test(v)) {
+        where.push(`${col} IN (SELECT id FROM strings WHERE s GLOB ?)`);
+        args.push(v);
+      } else {
+        where.push(`${col} = ?`);
+        args.push(idOf(v, false) ?? -1);
+      }
+    };
+    if (filter.afterLeaf !== undefined) {
+      where.push('leaf > ?');
+      args.push(filter.afterLeaf);
+    }
+    if (filter.auditID !== undefined) {
+      if (GLOB.test(filter.auditID)) {
+        where.push(`(CASE WHEN typeof(audit_id) = 'blob' THEN lower(substr(hex(audit_id), 1, 8) || '-' || substr(hex(audit_id), 9, 4) || '-' || substr(hex(audit_id), 13, 4) || '-' || substr(hex(audit_id), 17, 4) || '-' || substr(hex(audit_id), 21)) ELSE audit_id END) GLOB ?`);
+        args.push(filter.auditID);
+      } else {
+        where.push('audit_id = ?');
+        args.push(encodeAuditID(filter.auditID));
+      }
+    }
+    match('stage', filter.stage);
+    match('level', filter.level);
+    match('user', filter.user);
+    match('impersonated_user', filter.impersonatedUser);
+    match('verb', filter.verb);
+    match('resource', filter.resource);
+    match('namespace', filter.namespace);
+    match('name', filter.name);
+    match('user_agent', filter.userAgent);
+    match('authz_decision', filter.decision);
+    if (filter.group !== undefined) {
+      // groups is the JSON array's text: look for the quoted name, LIKE's wildcards escaped.
+      where.push(`groups IN (SELECT id FROM strings WHERE s LIKE ? ESCAPE '\\')`);
+      args.push(`%${JSON.stringify(filter.group).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    if (filter.code !== undefined) {
+      const cls = /^([1-5])xx$/i.exec(filter.code);
+      if (cls) {
+        where.push('response_code BETWEEN ? AND ?');
+        args.push(Number(cls[1]) * 100, Number(cls[1]) * 100 + 99);
+      } else {
+        where.push('response_code = ?');
+        args.push(Number(filter.code));
+      }
+    }
+    if (filter.sinceUs !== undefined) {
+      where.push('time_us >= ?');
+      args.push(filter.sinceUs);
+    }
+    if (filter.untilUs !== undefined) {
+      where.push('time_us < ?');
+      args.push(filter.untilUs);
+    }
+    return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
+  };
+
+  /** A grouped column's value for people: its text, the code, or "(none)". */
+  const keyText = (column: GroupColumn, v: unknown): string => {
+    if (column === 'response_code') return v === null || v === undefined || Number(v) === NONE_CODE ? '(none)' : String(v);
+    if (v === null || v === undefined || Number(v) === NONE_ID) return '(none)';
+    return textOf(v) ?? '(none)';
+  };
+
+  // --- writes ---
+  const insert = db.prepare(`INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`);
   const setLeaves = db.prepare(`UPDATE meta SET value = ? WHERE key = 'leaves'`);
   const getLeaves = db.prepare(`SELECT value FROM meta WHERE key = 'leaves'`).pluck();
   const seenOne = db.prepare(`SELECT 1 FROM events WHERE audit_id = ? AND stage = ? LIMIT 1`).pluck();
-  const addAll = db.transaction((rows: readonly IndexRow[], leaves: number) => {
-    for (const r of rows) insert.run(COLUMNS.map(([, k]) => r[k]));
+  const bumpRollup = db.prepare(`INSERT INTO rollup (col, id, events, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (col, id) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`);
+  const rollupColumnIndex = new Map(ROLLUP_COLUMNS.map((c, i) => [c, i]));
+  const rollupKeyOf = (column: GroupColumn, v: Record<string, unknown>): number => {
+    const x = v[column];
+    if (column === 'response_code') return x === null || x === undefined ? NONE_CODE : Number(x);
+    return x === null || x === undefined ? NONE_ID : Number(x);
+  };
+  const addAll = db.transaction((rows: readonly (IndexRow & { bytes?: number })[], leaves: number) => {
+    const sums = new Map<string, { col: number; id: number; events: number; bytes: number }>();
+    const values: unknown[] = new Array(INSERT_COLUMNS.length);
+    const byName: Record<string, unknown> = {};
+    for (const r of rows) {
+      let i = 0;
+      values[i++] = r.leaf;
+      values[i++] = encodeAuditID(r.auditID);
+      for (const [col, key] of TEXT_COLUMNS) {
+        const v = r[key];
+        const id = v === null ? null : idOf(v, true);
+        values[i++] = id;
+        byName[col] = id;
+      }
+      values[i++] = r.responseCode;
+      byName.response_code = r.responseCode;
+      values[i++] = encodeTime(r.requestReceivedTimestamp);
+      values[i++] = encodeTime(r.stageTimestamp);
+      values[i++] = r.timeUs;
+      values[i++] = r.bytes ?? null;
+      insert.run(values);
+      const bytes = r.bytes ?? 0;
+      for (let c = 0; c < ROLLUP_COLUMNS.length; c++) {
+        const id = rollupKeyOf(ROLLUP_COLUMNS[c], byName);
+        const k = `${c}:${id}`;
+        const s = sums.get(k);
+        if (s === undefined) sums.set(k, { col: c, id, events: 1, bytes });
+        else {
+          s.events++;
+          s.bytes += bytes;
+        }
+      }
+    }
+    for (const s of sums.values()) bumpRollup.run(s.col, s.id, s.events, s.bytes);
     setLeaves.run(String(leaves));
   });
+  const rebuildRollup = () => {
+    db.prepare(`DELETE FROM rollup`).run();
+    ROLLUP_COLUMNS.forEach((column, c) => {
+      const none = column === 'response_code' ? NONE_CODE : NONE_ID;
+      db.prepare(`INSERT INTO rollup (col, id, events, bytes) SELECT ?, coalesce(${column}, ?), count(*), coalesce(sum(bytes), 0) FROM events GROUP BY coalesce(${column}, ?)`).run(c, none, none);
+    });
+  };
 
   return {
     name: `sqlite<${path}>`,
@@ -176,11 +367,20 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       if (rows.length === 0) return;
       const at = Number(getLeaves.get() ?? 0);
       if (rows[0].leaf !== at) throw new Error(`kubetrail/store: internal: index rows start at leaf ${rows[0].leaf}, the index is at ${at}`);
-      addAll(rows, at + rows.length);
+      try {
+        addAll(rows, at + rows.length);
+      } catch (err) {
+        // Ids cached during a rolled-back transaction were never stored.
+        forgetStrings();
+        throw err;
+      }
     },
     async seen(keys: readonly DedupeKey[]) {
       const out = new Set<string>();
-      for (const k of keys) if (seenOne.get(k.auditID, k.stage) !== undefined) out.add(dedupeKeyString(k));
+      for (const k of keys) {
+        const stage = idOf(k.stage, false);
+        if (stage !== null && seenOne.get(encodeAuditID(k.auditID), stage) !== undefined) out.add(dedupeKeyString(k));
+      }
       return out;
     },
     async *query(filter: EventFilter) {
@@ -194,7 +394,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       // CIDRs are tested here, so the limit is counted here too.
       let n = 0;
       for (const r of db.prepare(`SELECT leaf, source_ips FROM events${where} ORDER BY leaf`).iterate(...args) as Iterable<{ leaf: number; source_ips: unknown }>) {
-        if (!ip(r.source_ips)) continue;
+        if (!ip(textOf(r.source_ips))) continue;
         if (filter.limit !== undefined && n++ >= filter.limit) return;
         yield Number(r.leaf);
       }
@@ -206,21 +406,30 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       let n = 0;
       for (const r of db.prepare(sql).iterate(...args) as Iterable<Record<string, unknown>>) {
         if (ip !== null) {
-          if (!ip(r.source_ips)) continue;
+          if (!ip(textOf(r.source_ips))) continue;
           if (filter.limit !== undefined && n++ >= filter.limit) return;
         }
-        yield toRow(r);
+        const { bytes: _bytes, ...row } = toRow(r);
+        yield row;
       }
     },
     async top(filter, column, limit) {
-      const { where, args } = whereOf(filter);
-      const sql = `SELECT coalesce(${column}, '(none)') AS k, count(*) AS n FROM events${where} GROUP BY ${column} ORDER BY n DESC LIMIT ?`;
-      return (db.prepare(sql).all(...args, Math.max(1, Math.min(1000, limit))) as Array<{ k: unknown; n: number }>).map((r) => ({ key: String(r.k), events: Number(r.n) }));
+      const n = Math.max(1, Math.min(1000, limit));
+      const c = rollupColumnIndex.get(column);
+      let rows: Array<{ k: unknown; n: number; b: number }>;
+      if (c !== undefined && isEmptyFilter(filter)) {
+        // The whole store: the rollup kept as events arrived.
+        rows = db.prepare(`SELECT id AS k, events AS n, bytes AS b FROM rollup WHERE col = ? ORDER BY events DESC LIMIT ?`).all(c, n) as typeof rows;
+      } else {
+        const { where, args } = whereOf(filter);
+        rows = db.prepare(`SELECT ${column} AS k, count(*) AS n, coalesce(sum(bytes), 0) AS b FROM events${where} GROUP BY ${column} ORDER BY n DESC LIMIT ?`).all(...args, n) as typeof rows;
+      }
+      return rows.map((r) => ({ key: keyText(column, r.k), events: Number(r.n), bytes: Number(r.b) }));
     },
     async timeline(filter, column, stepUs, series) {
       const { where, args } = whereOf(filter);
-      const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).all(...args, Math.max(1, Math.min(20, series))) as Array<{ k: unknown }>).map((r) => r.k);
-      const names = top.map((k) => (k === null ? '(none)' : String(k)));
+      const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).pluck().all(...args, Math.max(1, Math.min(20, series))) as unknown[]).map((k) => (k === null ? null : Number(k)));
+      const names = top.map((k) => keyText(column, k));
       const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
       const rows = db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, ${column} AS k, count(*) AS n FROM events${timeWhere} GROUP BY b, k ORDER BY b`).all(Math.max(1, Math.floor(stepUs)), ...args) as Array<{ b: number; k: unknown; n: number }>;
       const buckets = [...new Set(rows.map((r) => Number(r.b)))].sort((a, b) => a - b);
@@ -231,7 +440,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       const other = { name: 'other', counts: starts.map(() => 0) };
       const out = names.map((name) => ({ name, counts: starts.map(() => 0) }));
       for (const r of rows) {
-        const i = top.indexOf(r.k);
+        const i = top.indexOf(r.k === null ? null : Number(r.k));
         (i >= 0 ? out[i] : other).counts[Number(r.b) - first] += Number(r.n);
       }
       if (other.counts.some((c) => c > 0)) out.push(other);
@@ -241,17 +450,27 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       const { where, args } = whereOf(filter);
       const keyed = where === '' ? ' WHERE audit_id IS NOT NULL' : `${where} AND audit_id IS NOT NULL`;
       const requests = Number(db.prepare(`SELECT count(DISTINCT audit_id) FROM events${keyed}`).pluck().get(...args));
-      const missingSql = `SELECT audit_id FROM events${keyed} GROUP BY audit_id HAVING sum(stage IN ('ResponseComplete', 'Panic')) = 0`;
-      const missing = db.prepare(`SELECT count(*) FROM (${missingSql})`).pluck().get(...args);
-      const missingExamples = db.prepare(`${missingSql} LIMIT ?`).pluck().all(...args, examples).map(String);
-      const dupSql = `SELECT audit_id || ' ' || coalesce(stage, '') FROM events${keyed} GROUP BY audit_id, stage HAVING count(*) > 1`;
+      const finals = ['ResponseComplete', 'Panic'].map((s) => idOf(s, false) ?? -1);
+      const missingSql = `SELECT audit_id FROM events${keyed} GROUP BY audit_id HAVING sum(stage IN (?, ?)) = 0`;
+      const missing = db.prepare(`SELECT count(*) FROM (${missingSql})`).pluck().get(...args, ...finals);
+      const missingExamples = db.prepare(`${missingSql} LIMIT ?`).pluck().all(...args, ...finals, examples).map((v) => decodeAuditID(v) ?? '');
+      const dupSql = `SELECT audit_id, stage FROM events${keyed} GROUP BY audit_id, stage HAVING count(*) > 1`;
       const dup = db.prepare(`SELECT count(*) FROM (${dupSql})`).pluck().get(...args);
-      const dupExamples = db.prepare(`${dupSql} LIMIT ?`).pluck().all(...args, examples).map(String);
+      const dupExamples = (db.prepare(`${dupSql} LIMIT ?`).all(...args, examples) as Array<{ audit_id: unknown; stage: unknown }>).map((r) => `${decodeAuditID(r.audit_id)} ${textOf(r.stage) ?? ''}`);
       return { requests, missingFinalStage: { count: Number(missing), examples: missingExamples }, duplicated: { count: Number(dup), examples: dupExamples } };
     },
     async values(column, prefix, limit) {
-      const sql = `SELECT ${column} AS v FROM events WHERE ${column} >= ? AND ${column} < ? GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`;
-      return db.prepare(sql).pluck().all(prefix, `${prefix}\uffff`, Math.max(1, Math.min(100, limit))).map(String);
+      const n = Math.max(1, Math.min(100, limit));
+      if (!TEXT_COLUMN_NAMES.has(column)) throw new Error(`kubetrail/store: internal: ${column} is not a text column`);
+      const c = rollupColumnIndex.get(column as GroupColumn);
+      if (c !== undefined) {
+        // Most frequent first, from the rollup.
+        const sql = `SELECT s.s FROM rollup r JOIN strings s ON s.id = r.id WHERE r.col = ? AND s.s >= ? AND s.s < ? ORDER BY r.events DESC LIMIT ?`;
+        return db.prepare(sql).pluck().all(c, prefix, `${prefix}\uffff`, n).map(String);
+      }
+      // Names and the like: dictionary entries in the prefix's range that this column uses.
+      const sql = `SELECT s FROM strings WHERE s >= ? AND s < ? AND EXISTS (SELECT 1 FROM events WHERE ${column} = strings.id) ORDER BY s LIMIT ?`;
+      return db.prepare(sql).pluck().all(prefix, `${prefix}\uffff`, n).map(String);
     },
     async *rows() {
       for (const r of db.prepare(`SELECT * FROM events ORDER BY leaf`).iterate()) yield toRow(r as Record<string, unknown>);
@@ -259,14 +478,32 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     async rowCount() {
       return Number(db.prepare(`SELECT count(*) FROM events`).pluck().get());
     },
+    async rollupDisagreement() {
+      for (const [c, column] of ROLLUP_COLUMNS.entries()) {
+        const none = column === 'response_code' ? NONE_CODE : NONE_ID;
+        const sql = `SELECT coalesce(e.k, r.id) AS k, e.n AS en, e.b AS eb, r.events AS rn, r.bytes AS rb FROM
+          (SELECT coalesce(${column}, ?) AS k, count(*) AS n, coalesce(sum(bytes), 0) AS b FROM events GROUP BY 1) e
+          FULL OUTER JOIN (SELECT id, events, bytes FROM rollup WHERE col = ?) r ON r.id = e.k
+          WHERE e.n IS NOT r.events OR e.b IS NOT r.bytes LIMIT 1`;
+        const bad = db.prepare(sql).get(none, c) as { k: unknown; en: unknown; eb: unknown; rn: unknown; rb: unknown } | undefined;
+        if (bad !== undefined) return `the ${column} rollup for ${JSON.stringify(keyText(column, bad.k))} says ${String(bad.rn ?? 0)} events / ${String(bad.rb ?? 0)} bytes, the rows hold ${String(bad.en ?? 0)} / ${String(bad.eb ?? 0)}`;
+      }
+      return null;
+    },
     async clear(from = 0) {
       db.transaction(() => {
         db.prepare(`DELETE FROM events`).run();
+        db.prepare(`DELETE FROM rollup`).run();
+        db.prepare(`DELETE FROM strings`).run();
         setLeaves.run(String(from));
       })();
+      forgetStrings();
     },
     async prune(keepFrom: number) {
-      db.prepare(`DELETE FROM events WHERE leaf < ?`).run(keepFrom);
+      db.transaction(() => {
+        db.prepare(`DELETE FROM events WHERE leaf < ?`).run(keepFrom);
+        rebuildRollup();
+      })();
     },
     async close() {
       db.close();
