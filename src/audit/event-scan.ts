@@ -46,6 +46,11 @@ export interface ScannedEvent {
   timestamp: string | null;
   authorizationDecision: string | null;
   authorizationReason: string | null;
+  /**
+   * responseObject.metadata.name when it is a string: the name the API server gave an
+   * object created with generateName (objectRef then has none).
+   */
+  responseName: string | null;
   /** Bytes the `requestObject` member takes (its key, value and one separating comma); 0 when absent. */
   requestObjectBytes: number;
   /** Likewise for `responseObject`. */
@@ -288,6 +293,8 @@ function readStrings(): string[] {
 }
 
 const TOP = 0;
+const RESPONSE = 6;
+const RESPONSE_METADATA = 7;
 const USER = 1;
 const IMPERSONATED = 2;
 const REF = 3;
@@ -317,7 +324,7 @@ function readObject(which: number, e: ScannedEvent): number {
     expect(0x3a);
     ws();
     members++;
-    seen = which === TOP ? topMember(e, ks, ke, seen) : innerMember(which, e, ks, ke, seen);
+    seen = which === TOP ? topMember(e, ks, ke, seen) : which >= RESPONSE ? responseMember(which, e, ks, ke, seen) : innerMember(which, e, ks, ke, seen);
     ws();
     if (p >= end) fail();
     if (b[p] === 0x2c) {
@@ -368,7 +375,7 @@ function blank(): ScannedEvent {
     hasUser: false, username: null, groups: null, impersonatedUser: null, impersonatedGroups: null, sourceIPs: null,
     userAgent: null, hasObjectRef: false, resource: null, namespace: null, name: null, apiGroup: null,
     apiVersionRef: null, subresource: null, responseCode: null, requestReceivedTimestamp: null, stageTimestamp: null, timestamp: null,
-    authorizationDecision: null, authorizationReason: null, requestObjectBytes: 0, responseObjectBytes: 0,
+    authorizationDecision: null, authorizationReason: null, responseName: null, requestObjectBytes: 0, responseObjectBytes: 0,
   };
 }
 
@@ -405,7 +412,8 @@ function topMember(e: ScannedEvent, ks: number, ke: number, seen: number): numbe
     case 13:
     case 14: {
       // The member's bytes from its key's opening quote to the end of its value, and one comma.
-      skipValue(1);
+      if (k === 14 && wanted & RESPONSE_NAME_BIT && p < end && b[p] === 0x7b) readObject(RESPONSE, e);
+      else skipValue(1);
       const bytes = p - (ks - 1) + 1;
       if (k === 13) e.requestObjectBytes = bytes;
       else e.responseObjectBytes = bytes;
@@ -417,6 +425,29 @@ function topMember(e: ScannedEvent, ks: number, ke: number, seen: number): numbe
     case 18: e.timestamp = readString(); break;
   }
   return seen | bit;
+}
+
+const METADATA = K('metadata');
+const NAME = K('name');
+
+/**
+ * A member of the response body, or of its metadata: the name the server gave the object
+ * (a create with generateName has it nowhere else). A value of another type is no name;
+ * a repeated key gives up (JSON.parse would keep the last).
+ */
+function responseMember(which: number, e: ScannedEvent, ks: number, ke: number, seen: number): number {
+  const isKey = keyIs(ks, ke, which === RESPONSE ? METADATA : NAME);
+  if (!isKey) {
+    skipValue(3);
+    return seen;
+  }
+  if (seen) fail();
+  if (which === RESPONSE) {
+    if (p < end && b[p] === 0x7b) readObject(RESPONSE_METADATA, e);
+    else skipValue(3);
+  } else if (p < end && b[p] === 0x22) e.responseName = readString();
+  else skipValue(3);
+  return 1;
 }
 
 /** A member of user, impersonatedUser, objectRef, responseStatus or annotations. */
@@ -465,11 +496,14 @@ const FIELD_ORDER: readonly ScanField[] = ['kind', 'apiVersion', 'level', 'audit
  * A set of fields to decode. What makes a value an event (kind, verb, requestURI, auditID,
  * user) is always read, and so are the keys that hand it to the full parser.
  */
-export function scanFields(...fields: ScanField[]): number {
-  let mask = ~0 << GIVE_UP_FROM;
-  for (const f of ['kind', 'verb', 'requestURI', 'auditID', 'user', ...fields] as ScanField[]) mask |= 1 << FIELD_ORDER.indexOf(f);
+export function scanFields(...fields: Array<ScanField | 'responseName'>): number {
+  let mask = (~0 << GIVE_UP_FROM) & ~RESPONSE_NAME_BIT;
+  for (const f of ['kind', 'verb', 'requestURI', 'auditID', 'user', ...fields] as Array<ScanField | 'responseName'>) mask |= f === 'responseName' ? RESPONSE_NAME_BIT | (1 << FIELD_ORDER.indexOf('responseObject')) : 1 << FIELD_ORDER.indexOf(f);
   return mask;
 }
+
+/** Not a key: asks for responseObject.metadata.name. */
+const RESPONSE_NAME_BIT = 1 << 29;
 
 /** Every field. */
 export const ALL_FIELDS = ~0;
@@ -551,6 +585,7 @@ export function fieldsOfParsed(value: Record<string, unknown>): ScannedEvent {
   const ann = obj(value.annotations);
   e.authorizationDecision = str(ann?.['authorization.k8s.io/decision']);
   e.authorizationReason = str(ann?.['authorization.k8s.io/reason']);
+  e.responseName = str(obj(obj(value.responseObject)?.metadata)?.name);
   return e;
 }
 

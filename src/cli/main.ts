@@ -5,23 +5,34 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_ERROR, UsageError, type CliContext } from './context.js';
-import { registerPolicyCommands } from './policy.js';
-import { registerTourCommand } from './tour.js';
-import { registerGenerateCommand } from './generate.js';
-import { registerStoreCommands } from './store.js';
-import { registerQueryCommand } from './query.js';
-import { registerPruneCommand } from './prune.js';
-import { registerEnableCommands } from './enable.js';
-import { registerStatusCommands } from './status.js';
-import { registerRenderCommand } from './render.js';
-import { registerServeCommands } from './serve.js';
-import { registerProveCommands } from './prove.js';
-import { registerTailCommand } from './tail.js';
-import { registerForensicsCommands } from './forensics.js';
-import { registerStatsCommand } from './stats.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Each command group with the commands it registers and how to load it. Only the group a
+ * command line names is loaded: a `who` need not load the policy linter, the manifest
+ * patcher and the generator first (loading every module costs more than answering).
+ */
+const GROUPS: ReadonlyArray<{ commands: readonly string[]; load: () => Promise<Register> }> = [
+  { commands: ['policy'], load: async () => (await import('./policy.js')).registerPolicyCommands },
+  { commands: ['generate'], load: async () => (await import('./generate.js')).registerGenerateCommand },
+  { commands: ['keygen', 'ingest', 'verify', 'reindex'], load: async () => (await import('./store.js')).registerStoreCommands },
+  { commands: ['query'], load: async () => (await import('./query.js')).registerQueryCommand },
+  { commands: ['prune'], load: async () => (await import('./prune.js')).registerPruneCommand },
+  { commands: ['enable', 'disable', 'rollback'], load: async () => (await import('./enable.js')).registerEnableCommands },
+  { commands: ['status', 'doctor'], load: async () => (await import('./status.js')).registerStatusCommands },
+  { commands: ['render'], load: async () => (await import('./render.js')).registerRenderCommand },
+  { commands: ['serve', 'webhook-config'], load: async () => (await import('./serve.js')).registerServeCommands },
+  { commands: ['prove', 'verify-proof'], load: async () => (await import('./prove.js')).registerProveCommands },
+  { commands: ['tail'], load: async () => (await import('./tail.js')).registerTailCommand },
+  { commands: ['who', 'history'], load: async () => (await import('./forensics.js')).registerForensicsCommands },
+  { commands: ['stats'], load: async () => (await import('./stats.js')).registerStatsCommand },
+  { commands: ['tour'], load: async () => (await import('./tour.js')).registerTourCommand },
+];
+
+/** The program with the groups that `argv` may need: the one its command names, or all (help, errors). */
+export async function buildProgram(ctx: CliContext, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('kubetrail')
     .description('Kubernetes API-server auditing, end to end: policies that are right, audit turned on safely, a tamper-evident record, answers in milliseconds.')
     .version(VERSION, '--version', 'print the version')
@@ -32,20 +43,8 @@ export function buildProgram(ctx: CliContext): Command {
       outputError: (s, write) => write(s.startsWith('error: ') ? `kubetrail: ${s.slice(7)}` : s),
     })
     .exitOverride();
-  registerPolicyCommands(program, ctx);
-  registerGenerateCommand(program, ctx);
-  registerStoreCommands(program, ctx);
-  registerQueryCommand(program, ctx);
-  registerPruneCommand(program, ctx);
-  registerEnableCommands(program, ctx);
-  registerStatusCommands(program, ctx);
-  registerRenderCommand(program, ctx);
-  registerServeCommands(program, ctx);
-  registerProveCommands(program, ctx);
-  registerTailCommand(program, ctx);
-  registerForensicsCommands(program, ctx);
-  registerStatsCommand(program, ctx);
-  registerTourCommand(program, ctx);
+  const named = GROUPS.find((g) => g.commands.includes(argv[0] ?? ''));
+  for (const group of named !== undefined ? [named] : GROUPS) (await group.load())(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }
@@ -58,7 +57,7 @@ function allCommands(command: Command): Command[] {
 
 /** Runs one command line and returns its exit code. */
 export async function main(argv: string[], ctx: CliContext = { out: process.stdout, err: process.stderr, exitCode: 0 }): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

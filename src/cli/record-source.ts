@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestFiles, orderLogFiles } from '../ingest/index.js';
 import { createStoreKeys, openStore, type Store } from '../store/index.js';
 import { UsageError, diagnostic, type CliContext } from './context.js';
 import { readFileSync } from 'node:fs';
@@ -29,6 +28,8 @@ export async function openRecordSource(ctx: CliContext, flags: RecordSourceFlags
     const store = await openStore(flags.store);
     return { store, name: flags.store, close: () => store.close() };
   }
+  // Loaded only for --log: a question to a store should start fast.
+  const { ingestFiles, orderLogFiles } = await import('../ingest/index.js');
   const files = orderLogFiles(flags.log!);
   ctx.err.write(`kubetrail: reading ${files.length} log file(s) into a temporary index (a store answers faster: kubetrail ingest)\n`);
   const dir = mkdtempSync(join(tmpdir(), 'kubetrail-logs-'));

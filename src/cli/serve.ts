@@ -7,7 +7,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createCertificateAuthority, issueCertificate, loadDemoData, prepareHome, startServer, webhookKubeconfig, type KeyAndCertificate } from '../server/index.js';
+import type { KeyAndCertificate } from '../server/index.js';
+
+// The server and its certificate library take a tenth of a second to load: only the
+// commands that serve or issue certificates pay for it (`who` must start fast).
+const loadServer = () => import('../server/index.js');
 import { openStore, readStoreVerifierKey } from '../store/index.js';
 import { EXIT_OK, UsageError, parseBooleanFlag, write, type CliContext } from './context.js';
 import { signingKeyFrom, withStoreErrors } from './store.js';
@@ -72,7 +76,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
         if (opts.store === undefined) {
           const home = resolve(opts.home ?? '.kubetrail');
           const hosts = [...new Set(['127.0.0.1', 'localhost', '::1', listen.host].filter((h) => h !== '0.0.0.0' && h !== '::'))];
-          const h = await prepareHome(home, { hosts, webhookUrl: `https://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/webhook` });
+          const h = await (await loadServer()).prepareHome(home, { hosts, webhookUrl: `https://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/webhook` });
           storeDir = h.storeDir;
           signingKey = readFileSync(h.signingKeyPath, 'utf8');
           tls = { certPem: h.server.certPem, keyPem: h.server.keyPem, clientCaPem: h.ca.certPem };
@@ -87,9 +91,9 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
           token = opts.tokenFile === undefined ? null : readText(opts.tokenFile, 'the token').trim() || null;
         }
         const store = await openStore(storeDir, { signingKey });
-        const loaded = await loadDemoData(store, demo);
+        const loaded = await (await loadServer()).loadDemoData(store, demo);
         if (loaded > 0) notes.push(`loaded ${loaded} generated demo events into the empty store`);
-        const running = await startServer({ store, host: listen.host, port: listen.port, tls, token, maxBodyBytes: maxBody, uiDir: opts.ui && existsSync(UI_DIR) ? UI_DIR : undefined, verifierKey: readStoreVerifierKey(storeDir) });
+        const running = await (await loadServer()).startServer({ store, host: listen.host, port: listen.port, tls, token, maxBodyBytes: maxBody, uiDir: opts.ui && existsSync(UI_DIR) ? UI_DIR : undefined, verifierKey: readStoreVerifierKey(storeDir) });
         await write(ctx.out, [`kubetrail is serving ${running.url}/ (store ${storeDir}, ${store.size} events)`, `webhook: ${running.url}/webhook`, ...notes, 'stop with Ctrl-C'].join('\n') + '\n');
         await new Promise<void>((resolveStop) => {
           const stop = () => resolveStop();
@@ -128,6 +132,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
         writeFileSync(join(opts.out, `${name}.crt`), kc.certPem);
       };
       let ca = load('ca');
+      const { createCertificateAuthority, issueCertificate, webhookKubeconfig } = await loadServer();
       if (ca === null) save('ca', (ca = await createCertificateAuthority('kubetrail webhook CA')));
       const server = load('server') ?? (await issueCertificate(ca, { commonName: 'kubetrail', hosts, usage: 'server' }));
       save('server', server);

@@ -33,6 +33,16 @@ export function parseTimeUs(text: string | null): number | null {
   return ms * 1000 + micros;
 }
 
+/**
+ * The object's name: objectRef.name, or when the request named none (a create with
+ * generateName: kube-apiserver fills objectRef from the request body, which has no name
+ * yet) the name in the response body, when the policy logged it. "Who created
+ * pod/web-7d9f-x2x" then finds the ReplicaSet controller's create.
+ */
+function objectName(refName: string | null, responseName: string | null): string | null {
+  return refName !== null && refName !== '' ? refName : (responseName ?? refName);
+}
+
 /** The IndexRow of leaf `leaf`, whose parsed JSON is `value` (an audit Event). */
 export function indexRowOf(leaf: number, value: unknown): IndexRow {
   const e = obj(value) ?? {};
@@ -60,7 +70,7 @@ export function indexRowOf(leaf: number, value: unknown): IndexRow {
     resource: str(ref?.resource),
     subresource: str(ref?.subresource),
     namespace: str(ref?.namespace),
-    name: str(ref?.name),
+    name: objectName(str(ref?.name), str(obj(obj(e.responseObject)?.metadata)?.name)),
     requestURI: str(e.requestURI),
     responseCode: typeof code === 'number' && Number.isSafeInteger(code) ? code : null,
     authorizationDecision: str(ann?.['authorization.k8s.io/decision']),
@@ -90,7 +100,7 @@ export function indexRowOfScanned(leaf: number, e: ScannedEvent): IndexRow {
     resource: e.resource,
     subresource: e.subresource,
     namespace: e.namespace,
-    name: e.name,
+    name: objectName(e.name, e.responseName),
     requestURI: e.requestURI,
     responseCode: e.responseCode,
     authorizationDecision: e.authorizationDecision,

@@ -11,6 +11,14 @@ import { parseQueryString, QueryStringError } from '../../src/query/index.js';
 import { indexRowOf, openStore, type Store } from '../../src/store/index.js';
 import { tempStore, type TempStore } from '../store/helpers.js';
 
+/** The name the index gives an event: objectRef.name, else the response body's metadata.name. */
+function objectName(e: any): string {
+  const ref = e.objectRef?.name;
+  if (typeof ref === 'string' && ref !== '') return ref;
+  const fromResponse = e.responseObject?.metadata?.name;
+  return typeof fromResponse === 'string' ? fromResponse : (ref ?? '');
+}
+
 function glob(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
@@ -53,7 +61,9 @@ describe('query filters against brute force', () => {
     { desc: 'a group', q: () => 'group=system:nodes', keep: (e) => (e.user?.groups ?? []).includes('system:nodes') },
     { desc: 'a verb and a resource glob', q: () => 'verb=update resource=*s', keep: (e) => e.verb === 'update' && glob('*s').test(e.objectRef?.resource ?? '') },
     { desc: 'a namespace', q: () => `ns=${pick((e) => e.objectRef?.namespace)()}`, keep: (e, q) => e.objectRef?.namespace === q.slice(3) },
-    { desc: 'a name glob', q: () => 'name=ledger-*', keep: (e) => glob('ledger-*').test(e.objectRef?.name ?? '') },
+    { desc: 'a name glob', q: () => 'name=ledger-*', keep: (e) => glob('ledger-*').test(objectName(e)) },
+    // A pod made from generateName has its name only in the response body.
+    { desc: 'a name the server gave (generateName)', q: () => `name=${pick((e) => (e.verb === 'create' && !e.objectRef?.name && e.responseObject?.metadata?.generateName ? e.responseObject.metadata.name : undefined))()}`, keep: (e, q) => objectName(e) === q.slice(5) },
     { desc: 'a response code', q: () => 'code=201', keep: (e) => e.responseStatus?.code === 201 },
     { desc: 'a code class', q: () => 'code=4xx', keep: (e) => (e.responseStatus?.code ?? 0) >= 400 && e.responseStatus.code <= 499 },
     { desc: 'an IPv4 CIDR', q: () => 'ip=10.244.0.0/16', keep: (e) => inCidr('10.244.0.0/16', e.sourceIPs ?? []) },

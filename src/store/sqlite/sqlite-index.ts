@@ -5,7 +5,7 @@
  * ledger commits, so after a crash it may be behind; the store catches it up from the
  * ledger when opened for writing, and `kubetrail reindex` rebuilds it.
  *
- * Built for size and insert speed (schema 2). Audit traffic repeats itself: a few hundred
+ * Built for size and insert speed (schema 3). Audit traffic repeats itself: a few hundred
  * users, verbs, resources, user agents and authorization reasons make up nearly every
  * event, so every text column holds an id into one `strings` dictionary; a canonical
  * auditID (a lowercase UUID) is 16 bytes, and a canonical timestamp an integer of
@@ -17,11 +17,11 @@
  */
 import { BlockList, isIP } from 'node:net';
 import Database from 'better-sqlite3';
-import { parseTimeUs } from '../fields.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from '../types.js';
 import { dedupeKeyString } from '../types.js';
+import { StoreError } from '../errors.js';
 
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -101,10 +101,20 @@ function formatMicros(us: number): string {
 
 /** A timestamp in kube-apiserver's exact form as an integer (µs); any other text as it is. */
 function encodeTime(text: string | null): number | string | null {
-  if (text === null || text.length !== 27) return text;
-  const us = parseTimeUs(text);
-  return us !== null && formatMicros(us) === text ? us : text;
+  if (text === null || text.length !== 27 || !CANONICAL_TIME.test(text)) return text;
+  // Most events of a batch share their second: it is read (and checked to print back the
+  // same, which rules out days like February 30th) once.
+  const second = text.slice(0, 19);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    const ms = Date.parse(`${second}Z`);
+    lastSecondUs = Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString().slice(0, 19) === second ? ms * 1000 : NaN;
+  }
+  return Number.isNaN(lastSecondUs) ? text : lastSecondUs + Number(text.slice(20, 26));
 }
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+let lastSecond = '';
+let lastSecondUs = NaN;
 
 function decodeTime(v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -148,6 +158,9 @@ export interface SqliteIndexOptions {
   readonly?: boolean;
 }
 
+/** Audit IDs per dedupe look-up statement. */
+const SEEN_CHUNK = 500;
+
 /** Most strings kept in memory each way; beyond that the table answers. */
 const CACHE_MAX = 250_000;
 
@@ -175,7 +188,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get();
     if (version !== SCHEMA_VERSION) {
       db.close();
-      throw new Error(`the index at ${path} has an older layout (schema ${String(version ?? 1)}); open the store for writing (ingest, tail, serve) or run kubetrail reindex to rebuild it`);
+      throw new StoreError('BAD_REQUEST', `the index at ${path} has an older layout (schema ${String(version ?? 1)}); run kubetrail reindex --store DIR (or ingest, tail or serve, which rebuild it) and ask again`);
     }
   }
 
@@ -306,7 +319,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   const insert = db.prepare(`INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`);
   const setLeaves = db.prepare(`UPDATE meta SET value = ? WHERE key = 'leaves'`);
   const getLeaves = db.prepare(`SELECT value FROM meta WHERE key = 'leaves'`).pluck();
-  const seenOne = db.prepare(`SELECT 1 FROM events WHERE audit_id = ? AND stage = ? LIMIT 1`).pluck();
+  const seenMany = db.prepare(`SELECT audit_id, stage FROM events WHERE audit_id IN (${Array.from({ length: SEEN_CHUNK }, () => '?').join(',')})`);
   const bumpRollup = db.prepare(`INSERT INTO rollup (col, id, events, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (col, id) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`);
   const rollupColumnIndex = new Map(ROLLUP_COLUMNS.map((c, i) => [c, i]));
   const rollupKeyOf = (column: GroupColumn, v: Record<string, unknown>): number => {
@@ -376,10 +389,18 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       }
     },
     async seen(keys: readonly DedupeKey[]) {
+      // One statement per SEEN_CHUNK audit IDs (a batch of thousands asks a few times,
+      // not thousands of times); the stages are matched here.
       const out = new Set<string>();
-      for (const k of keys) {
-        const stage = idOf(k.stage, false);
-        if (stage !== null && seenOne.get(encodeAuditID(k.auditID), stage) !== undefined) out.add(dedupeKeyString(k));
+      const wanted = new Set(keys.map(dedupeKeyString));
+      const auditIDs = [...new Set(keys.map((k) => k.auditID))];
+      for (let i = 0; i < auditIDs.length; i += SEEN_CHUNK) {
+        const part = auditIDs.slice(i, i + SEEN_CHUNK);
+        const stmt = part.length === SEEN_CHUNK ? seenMany : db.prepare(`SELECT audit_id, stage FROM events WHERE audit_id IN (${part.map(() => '?').join(',')})`);
+        for (const r of stmt.iterate(...part.map(encodeAuditID)) as Iterable<{ audit_id: unknown; stage: unknown }>) {
+          const key = dedupeKeyString({ auditID: decodeAuditID(r.audit_id) ?? '', stage: textOf(r.stage) ?? '' });
+          if (wanted.has(key)) out.add(key);
+        }
       }
       return out;
     },
