@@ -71,3 +71,46 @@ export async function commitPending(store: Store, batch: readonly PendingWithKey
   out.first = r.first;
   return out;
 }
+
+/**
+ * Several batches in one commit (group commit): one dedupe look-up, one ledger append, one
+ * fsync and one signed checkpoint for all of them, then each batch's own outcome. Either
+ * all are committed or none is (the ledger append is one atomic step).
+ */
+export async function commitGroups(store: Store, groups: readonly (readonly PendingWithKey[])[]): Promise<BatchOutcome[]> {
+  const flat: PendingWithKey[] = [];
+  const owner: number[] = [];
+  groups.forEach((g, i) => {
+    for (const p of g) {
+      flat.push(p);
+      owner.push(i);
+    }
+  });
+  const outcomes: BatchOutcome[] = groups.map(() => ({ committed: 0, duplicates: 0, withoutKey: 0, bytes: 0, size: store.size, first: store.size }));
+  const keyed = flat.filter((p) => p.key !== null);
+  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => ({ auditID: p.row.auditID!, stage: p.row.stage! })));
+  const kept: PendingWithKey[] = [];
+  const keptOwner: number[] = [];
+  flat.forEach((p, i) => {
+    const o = outcomes[owner[i]];
+    if (p.key !== null) {
+      if (already.has(p.key)) {
+        o.duplicates++;
+        return;
+      }
+      already.add(p.key);
+    } else o.withoutKey++;
+    kept.push(p);
+    keptOwner.push(owner[i]);
+  });
+  if (kept.length === 0) return outcomes;
+  const r = await store.commit(kept);
+  keptOwner.forEach((g, i) => {
+    const o = outcomes[g];
+    if (o.committed === 0) o.first = r.first + i;
+    o.committed++;
+    o.bytes += kept[i].bytes.length;
+  });
+  for (const o of outcomes) o.size = r.size;
+  return outcomes;
+}

@@ -6,7 +6,7 @@ export { readCandidates, candidatesOfLine } from './read-events.js';
 export { memberBytes } from './json-spans.js';
 export type { Candidate } from './read-events.js';
 export { splitLines, openBytes, isBlank } from './lines.js';
-export { commitPending, toPending } from './commit.js';
+export { commitGroups, commitPending, toPending } from './commit.js';
 export type { PendingWithKey, BatchOutcome } from './commit.js';
 export { parseEventListBody } from './event-list.js';
 export type { EventListParse } from './event-list.js';

@@ -5,10 +5,13 @@
  * kube-apiserver retries: 400 for a body it must not resend as is (it would not help, but
  * it retries anyway; the reason is logged), 503 when the queue is full or the disk is.
  *
- * Commits are serial (one writer per store). At most `maxQueued` batches wait; beyond that
- * the receiver answers 503 at once instead of holding connections and memory.
+ * Commits are serial (one writer per store), and grouped: the batches that arrive while a
+ * commit runs are committed together by the next one (one fsync and one signed checkpoint
+ * for all), so under load the cost per batch falls instead of the queue growing. At most
+ * `maxQueued` batches wait; beyond that the receiver answers 503 at once instead of
+ * holding connections and memory.
  */
-import { commitPending, parseEventListBody, type BatchOutcome } from '../ingest/index.js';
+import { commitGroups, parseEventListBody, type BatchOutcome, type PendingWithKey } from '../ingest/index.js';
 import type { Store } from '../store/index.js';
 
 export interface WebhookAnswer {
@@ -27,11 +30,18 @@ export interface WebhookStats {
   diskFull: number;
 }
 
+interface Waiting {
+  events: PendingWithKey[];
+  resolve: (o: BatchOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
 export class WebhookReceiver {
   readonly #store: Store;
   readonly #maxQueued: number;
   #queued = 0;
-  #tail: Promise<unknown> = Promise.resolve();
+  #waiting: Waiting[] = [];
+  #committing = false;
   readonly stats: WebhookStats = { batches: 0, committed: 0, duplicates: 0, rejected: 0, overloaded: 0, diskFull: 0 };
   onCommitted?: (outcome: BatchOutcome, seconds: number) => void;
 
@@ -42,6 +52,36 @@ export class WebhookReceiver {
 
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Commits what is waiting, in groups, until nothing is. */
+  #kick(): void {
+    if (this.#committing || this.#waiting.length === 0) return;
+    this.#committing = true;
+    void (async () => {
+      while (this.#waiting.length > 0) {
+        // A group is capped so that one commit stays short (and its memory bounded).
+        const group: Waiting[] = [];
+        let events = 0;
+        while (this.#waiting.length > 0 && (group.length === 0 || events + this.#waiting[0].events.length <= MAX_GROUP_EVENTS)) {
+          const next = this.#waiting.shift()!;
+          group.push(next);
+          events += next.events.length;
+        }
+        const started = performance.now();
+        try {
+          const outcomes = await commitGroups(this.#store, group.map((g) => g.events));
+          const seconds = (performance.now() - started) / 1000;
+          group.forEach((g, i) => {
+            this.onCommitted?.(outcomes[i], seconds);
+            g.resolve(outcomes[i]);
+          });
+        } catch (err) {
+          for (const g of group) g.reject(err);
+        }
+      }
+      this.#committing = false;
+    })();
   }
 
   /** Handles one body (already size-checked). Never throws. */
@@ -56,13 +96,8 @@ export class WebhookReceiver {
       return { status: 503, json: { error: `overloaded: ${this.#queued} batches are waiting to be committed; retry` }, retryAfter: 1 };
     }
     this.#queued++;
-    const run = this.#tail.then(async () => {
-      const started = performance.now();
-      const outcome = await commitPending(this.#store, parsed.events);
-      this.onCommitted?.(outcome, (performance.now() - started) / 1000);
-      return outcome;
-    });
-    this.#tail = run.catch(() => undefined);
+    const run = new Promise<BatchOutcome>((resolve, reject) => this.#waiting.push({ events: parsed.events, resolve, reject }));
+    this.#kick();
     try {
       const outcome = await run;
       this.stats.batches++;
@@ -80,6 +115,9 @@ export class WebhookReceiver {
     }
   }
 }
+
+/** Events per group commit at most (20 batches of kube-apiserver's default 400). */
+const MAX_GROUP_EVENTS = 8000;
 
 function isDiskFull(err: unknown): boolean {
   const e = err as { code?: string; message?: string; cause?: { code?: string } };

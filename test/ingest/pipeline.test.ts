@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { ingestFiles, orderLogFiles, readCandidates, type IngestProblem } from '../../src/ingest/index.js';
+import { commitGroups, ingestFiles, orderLogFiles, readCandidates, toPending, type IngestProblem, type PendingWithKey } from '../../src/ingest/index.js';
 import { openStore, verifyStore } from '../../src/store/index.js';
 import { SKIP_WITHOUT_SHARED, sharedPath } from '../support/paths.js';
 import { eventLine, tempStore } from '../store/helpers.js';
@@ -180,6 +180,35 @@ test('the shared corpus: every audit Event ingests, reads back byte-exact and ve
     const report = await verifyStore(s.dir);
     assert.equal(report.ok, true, report.problem?.message);
     assert.equal(report.checked, want.length);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('group commit: several batches in one commit, each with its own outcome; duplicates within and across them dropped', async () => {
+  const s = tempStore();
+  try {
+    const store = await openStore(s.dir, { signingKey: s.skey });
+    const pending = (i: number, extra: Record<string, unknown> = {}) => toPending(Buffer.from(eventLine(i, extra)), JSON.parse(eventLine(i, extra)));
+    await commitGroups(store, [[pending(0)]]);
+    const cases: Array<{ desc: string; groups: PendingWithKey[][]; want: Array<[number, number, number]> }> = [
+      { desc: 'a repeat of a stored event, a new one', groups: [[pending(0), pending(1)]], want: [[1, 1, 0]] },
+      { desc: 'the same event in two batches: the first keeps it', groups: [[pending(2)], [pending(2), pending(3)]], want: [[1, 0, 0], [1, 1, 0]] },
+      { desc: 'events without auditID are kept and counted', groups: [[pending(4, { auditID: undefined })], [pending(4, { auditID: undefined })]], want: [[1, 0, 1], [1, 0, 1]] },
+      { desc: 'an empty batch beside a full one', groups: [[], [pending(5), pending(6)]], want: [[0, 0, 0], [2, 0, 0]] },
+    ];
+    let size = 1;
+    for (const c of cases) {
+      const out = await commitGroups(store, c.groups);
+      assert.deepEqual(out.map((o) => [o.committed, o.duplicates, o.withoutKey]), c.want, c.desc);
+      size += c.want.reduce((a, w) => a + w[0], 0);
+      assert.ok(out.every((o) => o.size === size), `${c.desc}: every batch sees the size after the one commit`);
+      const firsts = out.filter((o) => o.committed > 0).map((o) => o.first);
+      assert.deepEqual(firsts, [...firsts].sort((a, b) => a - b), `${c.desc}: batches in order`);
+    }
+    assert.equal(store.size, size);
+    await store.close();
+    assert.equal((await verifyStore(s.dir)).ok, true);
   } finally {
     s.cleanup();
   }
