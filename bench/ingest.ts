@@ -68,11 +68,17 @@ async function main(): Promise<void> {
     const storeDir = join(dir, 'store');
     createStoreKeys(storeDir, 'bench.example/ingest', join(dir, 'signing.key'));
     const key = readFileSync(join(dir, 'signing.key'), 'utf8');
-    await time('kubetrail ingest: parse, dedupe, ledger (deflate, hashes, fdatasync, signed checkpoint), index', async () => {
+    // As `kubetrail ingest` runs: committed to the ledger on the main thread, indexed behind it on a worker.
+    let committedAt = 0;
+    await time('kubetrail ingest, all done: parse, dedupe, ledger (deflate, hashes, fdatasync, signed checkpoint), index caught up', async () => {
       const store = await openStore(storeDir, { signingKey: key });
+      await store.indexInBackground();
+      const t0 = performance.now();
       await ingestFiles(store, [logPath]);
+      committedAt = (performance.now() - t0) / 1000;
       await store.close();
     });
+    rows.push({ work: 'kubetrail ingest, committed to the ledger (acknowledged; the index still catching up on its worker)', seconds: committedAt });
     const ledgerOnly = join(dir, 'ledger-only');
     createStoreKeys(ledgerOnly, 'bench.example/ledger', join(dir, 'signing2.key'));
     await time('ledger alone: the same lines appended in batches of 8,192 (no parse, no index)', async () => {

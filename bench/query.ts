@@ -51,11 +51,18 @@ async function main(): Promise<void> {
     const size = statSync(log).size;
     // A pod that was created, and its namespace: the question of the issue.
     let target: { name: string; namespace: string } | null = null;
-    const scan = readFileSync(log, 'utf8');
+    // Looked for in the first 64 MB (a 10 M-event log does not fit in one string).
+    const headFd = openSync(log, 'r');
+    const headBuf = Buffer.alloc(Math.min(size, 64 << 20));
+    readSync(headFd, headBuf, 0, headBuf.length, 0);
+    closeSync(headFd);
+    const scan = headBuf.toString('utf8');
     for (let at = 0; target === null; ) {
       const i = scan.indexOf('"verb":"create"', at);
       if (i < 0) break;
-      const line = scan.slice(scan.lastIndexOf('\n', i) + 1, scan.indexOf('\n', i));
+      const nl = scan.indexOf('\n', i);
+      if (nl < 0) break;
+      const line = scan.slice(scan.lastIndexOf('\n', i) + 1, nl);
       const e = JSON.parse(line);
       // Pods made by controllers come from generateName: the name is in the response body.
       const name = e.objectRef?.name || e.responseObject?.metadata?.name;

@@ -71,24 +71,33 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
       const key = signingKeyFrom(opts.key);
       await withStoreErrors(ctx, async () => {
         const store = await openStore(opts.store, { signingKey: key });
+        let closed = false;
         try {
+          // The index is written on a second thread behind the ledger; closing waits for it.
+          await store.indexInBackground();
           const summary = await ingestFiles(store, orderLogFiles(files), {
             onProblem: (p) => ctx.err.write(diagnostic(p.file, p.line, p.column, p.message)),
           });
           const rate = summary.seconds > 0 ? Math.round(summary.committed / summary.seconds) : 0;
-          if (format === 'json') await write(ctx.out, `${JSON.stringify({ ...summary, eventsPerSecond: rate, size: store.size })}\n`);
+          const size = store.size;
+          const started = performance.now();
+          await store.close();
+          closed = true;
+          const indexSeconds = (performance.now() - started) / 1000;
+          if (format === 'json') await write(ctx.out, `${JSON.stringify({ ...summary, eventsPerSecond: rate, size, indexCatchUpSeconds: indexSeconds })}\n`);
           else {
             await write(
               ctx.out,
               `committed ${summary.committed} events (${formatBytes(summary.bytes)}) in ${summary.batches} batches, ${rate} events/s; ` +
-                `${summary.duplicates} duplicates dropped, ${summary.withoutKey} without auditID/stage kept, ${summary.bad} bad lines; the store holds ${store.size} events\n`,
+                `${summary.duplicates} duplicates dropped, ${summary.withoutKey} without auditID/stage kept, ${summary.bad} bad lines; the store holds ${size} events` +
+                `${indexSeconds >= 0.05 ? ` (the index caught up ${indexSeconds.toFixed(1)} s after the last commit)` : ''}\n`,
             );
           }
           // Good lines are committed either way; a rejected line makes the answer negative (exit 1)
           // so scripts notice that part of the input is not in the record.
           ctx.exitCode = summary.bad > 0 ? EXIT_NEGATIVE : EXIT_OK;
         } finally {
-          await store.close();
+          if (!closed) await store.close();
         }
       });
     });

@@ -18,6 +18,7 @@ export function registerTailCommand(program: Command, ctx: CliContext): void {
       const key = signingKeyFrom(opts.key);
       await withStoreErrors(ctx, async () => {
         const store = await openStore(opts.store, { signingKey: key });
+        await store.indexInBackground();
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGINT', onSignal);

@@ -12,8 +12,10 @@ import { FileLedger, writeFileAtomic, type AppendResult } from './ledger-files/f
 import type { PruneRecord } from './ledger-files/prune-record.js';
 import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
 import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
+import { BackgroundIndexer } from './sqlite/background.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
+import { dedupeKeyString } from './types.js';
 
 /** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
 export interface PendingEvent {
@@ -63,6 +65,12 @@ export interface Store {
   indexedSize(): Promise<number>;
   /** Drops the index and rebuilds it from the ledger; returns the events indexed. */
   reindex(): Promise<number>;
+  /**
+   * From now on, commits return once the ledger has the batch, and the index is written
+   * behind it on a worker thread (dedupe still sees every committed event). For the
+   * long-running writers: ingest, tail, serve.
+   */
+  indexInBackground(options?: { maxBehind?: number; delayMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,10 +148,29 @@ class LocalStore implements Store {
   readonly #ledger: FileLedger;
   readonly #index: EventIndex | null;
 
-  constructor(dir: string, ledger: FileLedger, index: EventIndex | null) {
+  #background: BackgroundIndexer | null = null;
+  readonly #indexPath: string | null;
+
+  constructor(dir: string, ledger: FileLedger, index: EventIndex | null, indexPath: string | null = null) {
     this.dir = dir;
     this.#ledger = ledger;
     this.#index = index;
+    this.#indexPath = indexPath;
+  }
+
+  async indexInBackground(options: { maxBehind?: number; delayMs?: number } = {}): Promise<void> {
+    if (this.#background !== null || this.#index === null || this.#indexPath === null) return;
+    await this.#indexCaughtUp();
+    this.#background = new BackgroundIndexer(this.#indexPath, options.maxBehind, options.delayMs);
+  }
+
+  /** After the worker failed (a full disk): back to indexing here, from where the index stopped. */
+  async #backgroundFailed(): Promise<void> {
+    const bg = this.#background;
+    if (bg === null) return;
+    this.#background = null;
+    await bg.close().catch(() => undefined);
+    this.#indexBehind = true;
   }
 
   get origin(): string {
@@ -172,6 +199,7 @@ class LocalStore implements Store {
     };
     const plan = planRetention(this.#ledger.segments(), newest, options);
     if (plan.keepFrom === null || options.dryRun === true) return { ...plan, record: null };
+    await this.#background?.drain();
     const record = this.#ledger.prune(plan.keepFrom, plan.reason, options.now);
     await this.#index?.prune(plan.keepFrom);
     return { ...plan, record };
@@ -180,8 +208,18 @@ class LocalStore implements Store {
   async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
     // An index that fell behind (its disk filled after a ledger commit) catches up first:
     // dedupe asks the index, so it must know every committed event before more arrive.
+    if (this.#background?.failure) await this.#backgroundFailed();
     await this.#indexCaughtUp();
     const result = this.#ledger.append(batch.map((e) => e.bytes));
+    if (this.#background !== null) {
+      try {
+        await this.#background.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length })));
+      } catch {
+        // Committed all the same; the index catches up here before the next commit.
+        await this.#backgroundFailed();
+      }
+      return result;
+    }
     if (this.#index !== null) {
       try {
         await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length })));
@@ -207,8 +245,16 @@ class LocalStore implements Store {
   }
 
   async seen(keys: readonly DedupeKey[]): Promise<Set<string>> {
+    if (this.#background?.failure) await this.#backgroundFailed();
     await this.#indexCaughtUp();
-    return this.#needIndex().seen(keys);
+    const found = await this.#needIndex().seen(keys);
+    // Committed but not yet indexed: the worker still has them.
+    const bg = this.#background;
+    if (bg !== null) for (const k of keys) {
+      const key = dedupeKeyString(k);
+      if (bg.has(key)) found.add(key);
+    }
+    return found;
   }
 
   async *query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }> {
@@ -298,6 +344,13 @@ class LocalStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The worker finishes the rows it has before the store closes.
+    if (this.#background !== null) {
+      const bg = this.#background;
+      this.#background = null;
+      await bg.close();
+      if (bg.failure !== null) this.#indexBehind = true;
+    }
     this.#ledger.close();
     await this.#index?.close();
   }
@@ -325,12 +378,12 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
   const ledger = FileLedger.open(dir, { verifier, signer, blockBytes: options.blockBytes, segmentBytes: options.segmentBytes });
   let index: EventIndex | null = null;
   try {
+    const indexPath = join(dir, INDEX_FILE);
+    const writable = signer !== undefined;
     if (options.index !== false) {
-      const path = join(dir, INDEX_FILE);
-      const writable = signer !== undefined;
-      if (writable || existsSync(path)) index = openSqliteIndex(path, { readonly: !writable });
+      if (writable || existsSync(indexPath)) index = openSqliteIndex(indexPath, { readonly: !writable });
     }
-    const store = new LocalStore(dir, ledger, index);
+    const store = new LocalStore(dir, ledger, index, writable && index !== null ? indexPath : null);
     if (signer !== undefined && index !== null) {
       // Finish a prune that was signed but not yet applied to the index.
       try {

@@ -15,10 +15,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A server as `kubetrail serve` runs one: indexing behind the ledger on a worker thread. */
 export async function testServer(options: Partial<ServeOptions> & { storeDir?: string; signingKey?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kubetrail-serve-'));
   const home = await prepareHome(join(dir, 'home'), { hosts: ['127.0.0.1', 'localhost'], webhookUrl: 'https://127.0.0.1:1/webhook' });
   const store = await openStore(options.storeDir ?? home.storeDir, { signingKey: options.signingKey ?? readFileSync(home.signingKeyPath, 'utf8') });
+  await store.indexInBackground();
   const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token, ...options });
   return {
     home,
@@ -87,4 +89,13 @@ export function eventList(ids: readonly number[], extra: Record<string, unknown>
     }),
   );
   return { body: `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${items.join(',')}]}`, items };
+}
+
+/** Waits until the index (written behind the ledger) holds every committed event. */
+export async function waitIndexed(store: Store, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await store.indexedSize()) < store.size) {
+    if (Date.now() > until) throw new Error(`the index is still behind after ${timeoutMs} ms (${await store.indexedSize()} of ${store.size})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -16,7 +16,7 @@ import { checkInclusion, hashLeaf } from '../../src/ledger/index.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/server/index.js';
 import { createStoreKeys, openStore, verifyStore } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
-import { call, eventList, testServer } from './helpers.js';
+import { call, eventList, testServer, waitIndexed } from './helpers.js';
 
 describe('the webhook receiver', () => {
   test('accepts a batch over mTLS and over the token, commits it byte for byte, and deduplicates a retry', async () => {
@@ -171,6 +171,8 @@ describe('the API', () => {
     try {
       const list = eventList([1, 2, 3, 4, 5]);
       await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: list.body });
+      // Acknowledged once in the ledger; the index follows on its worker thread.
+      await waitIndexed(s.store);
       const api = (p: string, opts: Parameters<typeof call>[1] = {}) => call(`${s.running.url}/api/${p}`, { ca: s.home.ca.certPem, ...opts });
       const e = (await api('events/2')).json();
       const proof = e.proof.hashes.map((h: string) => Buffer.from(h, 'base64'));

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { loadDemoData } from '../../src/server/index.js';
 import { launchChromium, screenshot, SKIP_WITHOUT_CHROMIUM } from '../support/browser.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { call, eventList, testServer, type TestServer } from '../server/helpers.js';
+import { call, eventList, testServer, waitIndexed, type TestServer } from '../server/helpers.js';
 
 describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   let s: TestServer;
@@ -26,6 +26,7 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     const deploy = (i: number, verb: string, replicas: number) => ({ verb, level: 'RequestResponse', requestURI: '/apis/apps/v1/namespaces/prod/deployments/web', user: { username: 'bob', groups: ['system:authenticated'] }, objectRef: { resource: 'deployments', namespace: 'prod', name: 'web', apiGroup: 'apps', apiVersion: 'v1' }, responseObject: { kind: 'Deployment', metadata: { name: 'web', resourceVersion: String(100 + i) }, spec: { replicas } }, auditID: `d-${i}` });
     const writes = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${[deploy(1, 'create', 3), deploy(2, 'patch', 0)].map((e) => JSON.stringify({ ...JSON.parse(eventList([0]).items[0]), ...e })).join(',')}]}`;
     assert.equal((await call(`${s.running.url}/webhook`, { ca: s.home.ca.certPem, token: s.home.token, body: writes })).status, 200);
+    await waitIndexed(s.store);
     browser = await launchChromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();

@@ -1,10 +1,15 @@
 /**
  * A table that renders only the rows in view (plus a margin), so 100,000 results scroll
  * as smoothly as 100: fixed row height, one absolutely positioned slice inside a spacer
- * as tall as all rows. Rows are keyed by leaf so scrolling reuses DOM nodes.
+ * as tall as all rows.
+ *
+ * What keeps frames short: the slice moves in steps of STEP rows (a scroll of a few pixels
+ * renders nothing; the browser only scrolls), each row is a component that renders again
+ * only when its data changes (a step adds and removes STEP rows, the others stay), and the
+ * body is `contain: strict` so a step lays out the table alone.
  */
-import { useRef, useState, useEffect } from 'preact/hooks';
-import type { ComponentChildren } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export interface Column<T> {
   key: string;
@@ -14,12 +19,41 @@ export interface Column<T> {
 }
 
 const ROW_HEIGHT = 28;
-const OVERSCAN = 12;
+const STEP = 8;
+const OVERSCAN = 16;
+
+interface RowProps<T> {
+  row: T;
+  columns: Column<T>[];
+  template: string;
+  onOpen: (row: T) => void;
+}
+
+/** One row; skips rendering when nothing it shows changed. */
+class Row<T extends { leaf: number }> extends Component<RowProps<T>> {
+  shouldComponentUpdate(next: RowProps<T>): boolean {
+    return next.row !== this.props.row || next.columns !== this.props.columns || next.template !== this.props.template;
+  }
+
+  render() {
+    const { row, columns, template, onOpen } = this.props;
+    return (
+      <div class="vtable-row" role="row" data-leaf={row.leaf} style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px` }} onClick={() => onOpen(row)}>
+        {columns.map((c) => (
+          <div role="cell" key={c.key}>
+            {c.render(row)}
+          </div>
+        ))}
+      </div>
+    );
+  }
+}
 
 export function VirtualTable<T extends { leaf: number }>(props: { rows: T[]; columns: Column<T>[]; onOpen: (row: T) => void; height?: number }) {
   const { rows, columns, onOpen } = props;
   const viewport = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
+  const [start, setStart] = useState(0);
+  const startRef = useRef(0);
   const [height, setHeight] = useState(props.height ?? 600);
   useEffect(() => {
     const el = viewport.current;
@@ -28,8 +62,16 @@ export function VirtualTable<T extends { leaf: number }>(props: { rows: T[]; col
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  const onScroll = (e: Event) => {
+    const top = (e.currentTarget as HTMLDivElement).scrollTop;
+    const step = Math.floor(top / ROW_HEIGHT / STEP) * STEP;
+    if (step !== startRef.current) {
+      startRef.current = step;
+      setStart(step);
+    }
+  };
+  const first = Math.max(0, start - OVERSCAN);
+  const last = Math.min(rows.length, start + Math.ceil(height / ROW_HEIGHT) + STEP + OVERSCAN);
   const template = columns.map((c) => c.width).join(' ');
   return (
     <div class="vtable" role="table" aria-rowcount={rows.length}>
@@ -40,17 +82,11 @@ export function VirtualTable<T extends { leaf: number }>(props: { rows: T[]; col
           </div>
         ))}
       </div>
-      <div class="vtable-body" ref={viewport} data-testid="results" onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}>
+      <div class="vtable-body" ref={viewport} data-testid="results" onScroll={onScroll}>
         <div style={{ height: `${rows.length * ROW_HEIGHT}px`, position: 'relative' }}>
-          <div style={{ transform: `translateY(${first * ROW_HEIGHT}px)` }}>
+          <div class="vtable-slice" style={{ transform: `translateY(${first * ROW_HEIGHT}px)` }}>
             {rows.slice(first, last).map((row) => (
-              <div class="vtable-row" role="row" key={row.leaf} data-leaf={row.leaf} style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px` }} onClick={() => onOpen(row)}>
-                {columns.map((c) => (
-                  <div role="cell" key={c.key}>
-                    {c.render(row)}
-                  </div>
-                ))}
-              </div>
+              <Row key={row.leaf} row={row} columns={columns} template={template} onOpen={onOpen} />
             ))}
           </div>
         </div>

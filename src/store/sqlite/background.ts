@@ -1,0 +1,120 @@
+/**
+ * Indexing behind the ledger on a worker thread. The ledger is the point of commit: a
+ * batch is durable and signed when its append returns, and the index is a view that may
+ * lag (after a crash it is caught up from the ledger). Writing it on another thread lets
+ * ingest use both cores: the main thread reads, scans and commits; the worker indexes.
+ *
+ * Dedupe must see every committed event, indexed or not: the keys of rows still on their
+ * way to the worker are kept here until the worker has committed them. At most
+ * `maxBehind` rows wait; a commit past that waits for the worker (memory stays bounded).
+ */
+import { Worker } from 'node:worker_threads';
+import type { IndexRow } from '../types.js';
+import { dedupeKeyString } from '../types.js';
+
+interface Sent {
+  id: number;
+  keys: string[];
+  rows: number;
+}
+
+export class BackgroundIndexer {
+  readonly #worker: Worker;
+  readonly #pendingKeys = new Map<string, number>();
+  readonly #sent: Sent[] = [];
+  #nextId = 0;
+  #behind = 0;
+  #waiters: Array<() => void> = [];
+  #failure: Error | null = null;
+  #closed = false;
+
+  constructor(
+    path: string,
+    private readonly maxBehind = 65_536,
+    /** Tests: how long the worker holds each batch before indexing it. */
+    delayMs = 0,
+  ) {
+    this.#worker = new Worker(new URL('./index-worker.js', import.meta.url), { workerData: { kubetrailIndex: { path, delayMs } } });
+    this.#worker.on('message', (m: { id: number; error?: string; code?: string; closed?: true }) => {
+      if (m.closed) return this.#wake();
+      if (m.error !== undefined) {
+        this.#failure = Object.assign(new Error(`the index could not be written: ${m.error}`), { code: m.code });
+      }
+      const sent = this.#sent.shift();
+      if (sent !== undefined && m.error === undefined) {
+        for (const k of sent.keys) {
+          const n = (this.#pendingKeys.get(k) ?? 1) - 1;
+          if (n <= 0) this.#pendingKeys.delete(k);
+          else this.#pendingKeys.set(k, n);
+        }
+        this.#behind -= sent.rows;
+      }
+      this.#wake();
+    });
+    this.#worker.on('error', (err) => {
+      this.#failure = err;
+      this.#wake();
+    });
+  }
+
+  /** Why indexing stopped, or null. After a failure the store indexes on its own thread again. */
+  get failure(): Error | null {
+    return this.#failure;
+  }
+
+  /** Rows handed over and not yet committed by the worker. */
+  get behind(): number {
+    return this.#behind;
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  async #until(done: () => boolean): Promise<void> {
+    while (!done() && this.#failure === null) await new Promise<void>((r) => this.#waiters.push(r));
+  }
+
+  /** Hands over the rows of a committed batch (in leaf order); waits while too many are behind. */
+  async add(rows: Array<IndexRow & { bytes: number }>): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    if (rows.length === 0) return;
+    const keys: string[] = [];
+    for (const r of rows) {
+      if (r.auditID === null || r.auditID === '' || r.stage === null || r.stage === '') continue;
+      const k = dedupeKeyString({ auditID: r.auditID, stage: r.stage });
+      keys.push(k);
+      this.#pendingKeys.set(k, (this.#pendingKeys.get(k) ?? 0) + 1);
+    }
+    const id = this.#nextId++;
+    this.#sent.push({ id, keys, rows: rows.length });
+    this.#behind += rows.length;
+    this.#worker.postMessage({ id, rows });
+    await this.#until(() => this.#behind <= this.maxBehind);
+  }
+
+  /** The keys (dedupeKeyString) of rows not yet in the index. */
+  has(key: string): boolean {
+    return this.#pendingKeys.has(key);
+  }
+
+  /** Waits until every row handed over is in the index (or indexing failed). */
+  async drain(): Promise<void> {
+    await this.#until(() => this.#behind === 0);
+  }
+
+  /** Drains, closes the worker's connection and stops the thread. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#failure === null) {
+      await this.drain();
+      const closed = new Promise<void>((r) => this.#waiters.push(r));
+      this.#worker.postMessage({ id: -1, close: true });
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    await this.#worker.terminate();
+  }
+}
