@@ -11,6 +11,9 @@ import { withStoreErrors } from './store.js';
 
 const NEWLINE = Buffer.from('\n');
 
+/** Below this many events a full read is quick: no note. */
+const SCAN_NOTE_EVENTS = 100_000;
+
 async function writeBytes(ctx: CliContext, b: Buffer): Promise<void> {
   if (!ctx.out.write(b)) await new Promise<void>((resolve, reject) => {
     ctx.out.once('drain', resolve);
@@ -110,6 +113,10 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
           if (args.format === 'text') await write(ctx.out, `${TABLE_HEADER.join('\t')}\n`);
           if (args.format === 'csv') await write(ctx.out, `${CSV_COLUMNS.join(',')}\r\n`);
           if (args.format === 'json') await write(ctx.out, '[\n');
+          const narrowed = Object.entries(args.filter).some(([k, v]) => v !== undefined && k !== 'limit');
+          if (narrowed && source.store.size > SCAN_NOTE_EVENTS && (await source.store.readsEverything(args.filter))) {
+            ctx.err.write(`kubetrail: note: no index narrows this query (globs in the middle, groups, codes, decisions and user agents are tested row by row): it reads all ${source.store.size.toLocaleString('en')} events\n`);
+          }
           for await (const row of source.store.queryRows({ ...args.filter, newestFirst: opts.newestFirst === true })) await print(source.store, row);
           if (args.format === 'json') await write(ctx.out, `${firstJson ? '' : '\n'}]\n`);
           last = Math.max(last, source.store.size - 1);

@@ -49,6 +49,8 @@ export interface Store {
   query(filter: EventFilter): AsyncIterable<{ leaf: number; bytes: Buffer }>;
   /** The index rows of matching events (fast: no ledger reads). */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** True when answering `filter` reads every indexed event (no index narrows it): the caller can say so. */
+  readsEverything(filter: EventFilter): Promise<boolean>;
   /** Events per value of a column (rollups for stats and the Volume view). */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
@@ -270,6 +272,10 @@ class LocalStore implements Store {
   async *queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow> {
     if (this.#index === null && this.#ledger.size === 0) return;
     for await (const row of this.#needIndex().queryRows(filter)) if (row.leaf < this.#ledger.size && row.leaf >= this.#ledger.firstStored) yield row;
+  }
+
+  async readsEverything(filter: EventFilter): Promise<boolean> {
+    return (await this.#needIndex().readsEverything?.(filter)) ?? false;
   }
 
   async top(filter: EventFilter, column: GroupColumn, limit: number) {

@@ -100,6 +100,8 @@ export interface EventIndex {
   query(filter: EventFilter): AsyncIterable<number>;
   /** The index rows of matching events (newest first with `newestFirst`), without reading the ledger. */
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
+  /** True when answering `filter` means reading every indexed event (no index narrows it). */
+  readsEverything?(filter: EventFilter): Promise<boolean>;
   /** Events per value of a column, most first. */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */
