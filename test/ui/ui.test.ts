@@ -94,10 +94,49 @@ describe('the web UI in Chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await page.goto(`${s.running.url}/#/integrity`);
     await page.waitForSelector('[data-testid=checkpoint]');
     assert.match((await page.textContent('[data-testid=checkpoint]')) ?? '', /^localhost\/kubetrail\n3005\n/);
+    await page.waitForSelector('[data-testid=signature]');
+    assert.match((await page.textContent('[data-testid=signature]')) ?? '', /^✔ signed by localhost\/kubetrail \(key [0-9a-f]{8}\), checked in this page/);
     await page.click('[data-testid=verify]');
     await page.waitForSelector('[data-testid=verify-result]');
     assert.match((await page.textContent('[data-testid=verify-result]')) ?? '', /intact: 3,005 events recomputed/);
     await screenshot(page, 'integrity');
+  });
+
+  test('a checkpoint changed after signing, or signed by another key, fails the check in the page', async () => {
+    const cases: Array<[string, (c: { text: string; verifierKey: string }) => void, RegExp]> = [
+      ['the size changed', (c) => void (c.text = c.text.replace(/\n(\d+)\n/, (_m, n) => `\n${Number(n) + 1}\n`)), /^✘ the signature by localhost\/kubetrail does not match the checkpoint/],
+      ['another key given', (c) => void (c.verifierKey = c.verifierKey.replace(/\+[0-9a-f]{8}\+/, '+00000000+')), /^✘ the verifier key's hash is/],
+    ];
+    for (const [desc, change, want] of cases) {
+      await page.route('**/api/checkpoint', async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        change(body);
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(`${s.running.url}/#/integrity`);
+      await page.reload();
+      await page.waitForSelector('[data-testid=signature]');
+      assert.match((await page.textContent('[data-testid=signature]')) ?? '', want, desc);
+      await page.unroute('**/api/checkpoint');
+    }
+  });
+
+  test('shows one user: activity over time, what they touch, what they were refused', async () => {
+    // The user with the most 403s in the demo traffic, and the answers the API gives for them.
+    const api = async (p: string) => (await call(`${s.running.url}/api/${p}`, { ca: s.home.ca.certPem })).json();
+    const refused = await api('top?by=user&q=code%3D403&limit=1');
+    assert.ok(refused.rows.length === 1, 'the demo traffic has 403s');
+    const user: string = refused.rows[0].key;
+    const resources = await api(`top?by=resource&limit=10&q=${encodeURIComponent(`user=${user}`)}`);
+    await page.goto(`${s.running.url}/#/user/${encodeURIComponent(user)}`);
+    await page.waitForSelector('[data-testid=user-name]');
+    assert.equal(await page.textContent('[data-testid=user-name]'), user);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=forbidden] li').length === n, Math.min(200, refused.rows[0].events));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=user-resources] li').length === n, resources.rows.length);
+    assert.match((await page.textContent('[data-testid=user-resources] li')) ?? '', new RegExp(`^${resources.rows[0].key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    await page.waitForSelector('.page.user canvas');
+    await screenshot(page, 'user');
   });
 
   test('shows an object\'s history with what changed', async () => {

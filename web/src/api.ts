@@ -99,6 +99,8 @@ export interface CheckpointInfo {
   size: number;
   rootHash: string;
   text: string;
+  /** The store's public key, to check the signature in the page. */
+  verifierKey: string;
 }
 
 export interface VerifyReport {

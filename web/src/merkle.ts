@@ -76,3 +76,51 @@ export async function checkInclusion(raw: Uint8Array, index: number, size: numbe
   if (toHex(root) !== toHex(cp.root)) return { ok: false, message: `the proof leads to root ${toHex(root).slice(0, 16)}…, the checkpoint signs ${toHex(cp.root).slice(0, 16)}…` };
   return { ok: true, message: `event ${index} is in the tree of ${size} events signed by ${cp.signers.join(', ') || 'an unnamed key'}` };
 }
+
+/**
+ * C2SP signed note: the checkpoint's Ed25519 signature by `verifierKey`
+ * (`name+keyhash+base64(0x01 ‖ public key)`), checked with WebCrypto in the page. The key
+ * comes from the server too, so the page also shows its hash for comparison with the one
+ * the operator published; the check proves the checkpoint was signed by that key.
+ */
+export async function checkSignature(note: string, verifierKey: string): Promise<{ ok: boolean; message: string }> {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  // name+hash+key; the base64 key may itself hold '+'.
+  const a = verifierKey.indexOf('+');
+  const b = verifierKey.indexOf('+', a + 1);
+  if (a <= 0 || b !== a + 9) return { ok: false, message: 'the verifier key is not name+hash+key' };
+  const [name, hashHex, keyB64] = [verifierKey.slice(0, a), verifierKey.slice(a + 1, b), verifierKey.slice(b + 1)];
+  let key: Uint8Array;
+  try {
+    key = fromBase64(keyB64);
+  } catch {
+    return { ok: false, message: 'the verifier key is not base64' };
+  }
+  if (key.length !== 33 || key[0] !== 1) return { ok: false, message: 'the verifier key is not an Ed25519 key' };
+  const computed = toHex((await sha256([utf8(name), new Uint8Array([0x0a]), key])).slice(0, 4));
+  if (computed !== hashHex) return { ok: false, message: `the verifier key's hash is ${computed}, it says ${hashHex}` };
+  const split = note.indexOf('\n\n');
+  if (split < 0) return { ok: false, message: 'the checkpoint has no signature lines' };
+  const text = utf8(note.slice(0, split + 1));
+  let cryptoKey: CryptoKey;
+  try {
+    cryptoKey = await crypto.subtle.importKey('raw', key.slice(1), { name: 'Ed25519' }, false, ['verify']);
+  } catch {
+    return { ok: false, message: 'this browser cannot check Ed25519 signatures (use kubetrail verify-proof)' };
+  }
+  for (const line of note.slice(split + 2).split('\n')) {
+    if (!line.startsWith('— ')) continue;
+    const [signer, b64] = line.slice(2).split(' ');
+    if (signer !== name || b64 === undefined) continue;
+    let sig: Uint8Array;
+    try {
+      sig = fromBase64(b64);
+    } catch {
+      continue;
+    }
+    if (sig.length !== 68 || toHex(sig.slice(0, 4)) !== hashHex) continue;
+    if (await crypto.subtle.verify({ name: 'Ed25519' }, cryptoKey, sig.slice(4), text)) return { ok: true, message: `signed by ${name} (key ${hashHex}), checked in this page` };
+    return { ok: false, message: `the signature by ${name} does not match the checkpoint: it was changed after signing` };
+  }
+  return { ok: false, message: `no signature by ${name} (key ${hashHex})` };
+}

@@ -7,7 +7,7 @@ import { compilePolicy, lintPolicySource, loadPolicy } from '../../audit/policy/
 import { Simulation, replay } from '../../simulate/index.js';
 import { parseCheckpoint } from '../../ledger/index.js';
 import { objectHistory, parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
-import { verifyStore, type EventFilter, type GroupColumn, type IndexRow, type Store } from '../../store/index.js';
+import { readStoreVerifierKey, verifyStore, type EventFilter, type GroupColumn, type IndexRow, type Store } from '../../store/index.js';
 
 export interface ApiRequest {
   method: string;
@@ -188,11 +188,13 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   {
     method: 'GET',
     pattern: /^checkpoint$/,
-    handler: (_req, _m, { store }) => {
+    // The key goes with it so the page can check the signature itself (and show the key's hash).
+    handler: (_req, _m, { store, verifierKey }) => {
+      const key = verifierKey ?? readStoreVerifierKey(store.dir);
       const text = store.checkpoint;
-      if (text === null) return { origin: store.origin, size: 0, rootHash: '', text: '' };
+      if (text === null) return { origin: store.origin, size: 0, rootHash: '', text: '', verifierKey: key };
       const body = parseCheckpoint(text.slice(0, text.indexOf('\n\n') + 1));
-      return { origin: body.origin, size: body.size, rootHash: Buffer.from(body.root).toString('base64'), text };
+      return { origin: body.origin, size: body.size, rootHash: Buffer.from(body.root).toString('base64'), text, verifierKey: key };
     },
   },
   {

@@ -1,14 +1,19 @@
 /** Integrity: the latest signed checkpoint, and a full verify of the store on demand. */
 import { useEffect, useState } from 'preact/hooks';
 import { getJSON, postJSON, type CheckpointInfo, type VerifyReport } from '../api';
+import { checkSignature } from '../merkle';
 
 export function IntegrityPage() {
   const [cp, setCp] = useState<CheckpointInfo | null>(null);
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [signature, setSignature] = useState<{ ok: boolean; message: string } | null>(null);
   useEffect(() => {
-    getJSON<CheckpointInfo>('api/checkpoint').then(setCp, (err: Error) => setError(err.message));
+    getJSON<CheckpointInfo>('api/checkpoint').then(async (c) => {
+      setCp(c);
+      if (c.text !== '') setSignature(await checkSignature(c.text, c.verifierKey));
+    }, (err: Error) => setError(err.message));
   }, []);
   const verify = async () => {
     setRunning(true);
@@ -30,7 +35,15 @@ export function IntegrityPage() {
           <p>
             <b>{cp.size.toLocaleString()}</b> events in the log <code>{cp.origin}</code>, root <code>{cp.rootHash}</code>
           </p>
+          {signature && (
+            <p data-testid="signature" class={signature.ok ? 'ok' : 'error'}>
+              {signature.ok ? '✔' : '✘'} {signature.message}
+            </p>
+          )}
           <pre data-testid="checkpoint">{cp.text}</pre>
+          <p>
+            public key: <code data-testid="verifier-key">{cp.verifierKey}</code>
+          </p>
         </>
       ) : (
         <p>loading…</p>
