@@ -17,7 +17,7 @@ import { planLog, streamLog } from '../src/generate/index.js';
 import { ingestFiles } from '../src/ingest/index.js';
 import { whoDid } from '../src/query/index.js';
 import { createStoreKeys, openStore } from '../src/store/index.js';
-import { ensureJq, openDuckDB, table } from './support/peers.js';
+import { ensureJq, openDuckDB, table, writePrefix } from './support/peers.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -127,14 +127,8 @@ async function main(): Promise<void> {
     if (jq !== null) {
       const grep = await timed(1, () => spawnSync('sh', ['-c', `grep -F '"name":"${target!.name}"' '${log}' | '${jq}' -c 'select(.verb=="create" and .objectRef.resource=="pods") | [.user.username, .sourceIPs, .responseStatus.code]'`], { encoding: 'utf8' }));
       add('who created pod/X', 'grep -F NAME | jq', grep.median);
-      const want = Math.min(size, jqMB * 1e6);
-      const head = Buffer.alloc(want);
-      const pfd = openSync(log, 'r');
-      const got = readSync(pfd, head, 0, want, 0);
-      closeSync(pfd);
-      const cut = got === size ? got : head.lastIndexOf(0x0a, got - 1) + 1;
       const prefix = join(dir, 'prefix.log');
-      writeFileSync(prefix, head.subarray(0, cut));
+      const cut = writePrefix(log, size, jqMB * 1e6, prefix);
       const jqWho = await timed(1, () => spawnSync(jq, ['-c', `select(.verb=="create" and .objectRef.resource=="pods" and (.objectRef.name // .responseObject.metadata.name)=="${target!.name}") | .user.username`, prefix], { encoding: 'utf8' }));
       add('who created pod/X', 'jq over the file', (jqWho.median * size) / cut, `measured over the first ${(cut / 1e6).toFixed(0)} MB, scaled to the file`);
     }

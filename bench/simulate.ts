@@ -16,7 +16,7 @@ import { strict as assert } from 'node:assert';
 import { compilePolicy, loadPolicy, presetPolicyText } from '../src/audit/policy/index.js';
 import { planLog, streamLog } from '../src/generate/index.js';
 import { Simulation, replay, type WorkerSetup } from '../src/simulate/index.js';
-import { ensureJq, openDuckDB, table } from './support/peers.js';
+import { ensureJq, openDuckDB, table, writePrefix } from './support/peers.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,13 +104,7 @@ async function main(): Promise<void> {
     if (jq !== null) {
       // jq over a prefix (whole lines) of the file: at its rate the whole file takes minutes.
       const prefix = join(dir, 'prefix.log');
-      const want = Math.min(size, jqMB * 1e6);
-      const head = Buffer.alloc(want);
-      const pfd = openSync(log, 'r');
-      const got = readSync(pfd, head, 0, want, 0);
-      closeSync(pfd);
-      const cut = got === size ? got : head.lastIndexOf(0x0a, got - 1) + 1;
-      writeFileSync(prefix, head.subarray(0, cut));
+      const cut = writePrefix(log, size, jqMB * 1e6, prefix);
       await time(
         `jq: events per (user, verb, resource) over the first ${(cut / 1e6).toFixed(0)} MB`,
         () => {

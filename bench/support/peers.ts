@@ -4,7 +4,7 @@
  * cache beside the checkout (never a dependency of kubetrail itself).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -42,4 +42,19 @@ export async function openDuckDB(): Promise<{ run: (sql: string) => Promise<Reco
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The first `bytes` of a log (whole lines) copied to `out`, for the tools too slow to read
+ * all of it in a run (jq); returns the bytes copied, to scale their time to the whole file.
+ */
+export function writePrefix(log: string, size: number, bytes: number, out: string): number {
+  const want = Math.min(size, bytes);
+  const head = Buffer.alloc(want);
+  const fd = openSync(log, 'r');
+  const got = readSync(fd, head, 0, want, 0);
+  closeSync(fd);
+  const cut = got === size ? got : head.lastIndexOf(0x0a, got - 1) + 1;
+  writeFileSync(out, head.subarray(0, cut));
+  return cut;
 }
