@@ -119,7 +119,8 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
           }
           for await (const row of source.store.queryRows({ ...args.filter, newestFirst: opts.newestFirst === true })) await print(source.store, row);
           if (args.format === 'json') await write(ctx.out, `${firstJson ? '' : '\n'}]\n`);
-          last = Math.max(last, source.store.size - 1);
+          // Only as far as the index reaches: events committed but not yet indexed are found by the next look.
+          last = Math.max(last, Math.min(source.store.size, await source.store.indexedSize()) - 1);
         } finally {
           await source.close();
         }
@@ -138,7 +139,7 @@ export function registerQueryCommand(program: Command, ctx: CliContext): void {
               const store = await openStore(opts.store!);
               try {
                 for await (const row of store.queryRows({ ...filter, afterLeaf: last })) await print(store, row);
-                last = Math.max(last, store.size - 1);
+                last = Math.max(last, Math.min(store.size, await store.indexedSize()) - 1);
               } finally {
                 await store.close();
               }

@@ -2,7 +2,7 @@
 export { ingestFiles } from './pipeline.js';
 export type { IngestOptions, IngestProblem, IngestSummary } from './pipeline.js';
 export { orderLogFiles } from './order.js';
-export { readCandidates, candidatesOfLine } from './read-events.js';
+export { readCandidates, readCandidateBatches, candidatesOfLine } from './read-events.js';
 export { memberBytes } from './json-spans.js';
 export type { Candidate } from './read-events.js';
 export { splitLines, openBytes, isBlank } from './lines.js';

@@ -10,7 +10,7 @@
  */
 import type { Store } from '../store/index.js';
 import { commitPending, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
-import { readCandidates } from './read-events.js';
+import { readCandidateBatches } from './read-events.js';
 
 export interface IngestProblem {
   file: string;
@@ -70,15 +70,17 @@ export async function ingestFiles(store: Store, files: readonly string[], option
   for (const file of files) {
     summary.files++;
     const name = file === '-' ? '<stdin>' : file;
-    for await (const c of readCandidates(file)) {
-      if (c.kind === 'problem') {
-        summary.bad++;
-        options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
-        continue;
+    for await (const candidates of readCandidateBatches(file)) {
+      for (const c of candidates) {
+        if (c.kind === 'problem') {
+          summary.bad++;
+          options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
+          continue;
+        }
+        pending.push(c.scanned !== null ? pendingOfScanned(c.bytes, c.scanned) : toPending(c.bytes, c.value!));
+        pendingBytes += c.bytes.length;
+        if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
       }
-      pending.push(c.scanned !== null ? pendingOfScanned(c.bytes, c.scanned) : toPending(c.bytes, c.value!));
-      pendingBytes += c.bytes.length;
-      if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
     }
   }
   await flush();

@@ -156,3 +156,112 @@ async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>): Asyn
   for (const l of held) yield* fromLine(l);
   for await (const l of lines) yield* fromLine(l);
 }
+
+/** Candidates per batch handed out by readCandidateBatches. */
+const CANDIDATE_BATCH = 1024;
+
+/**
+ * The same candidates as readCandidates, in arrays: a JSON-lines file is split and scanned
+ * chunk by chunk in plain loops (an async step per event costs more than scanning it);
+ * a pretty-printed document goes through readCandidates. Line numbers and bytes are the
+ * same either way.
+ */
+export async function* readCandidateBatches(path: string): AsyncGenerator<Candidate[]> {
+  const stream = await openBytes(path);
+  const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let carry: Buffer | null = null;
+  let line = 0;
+  let first = true;
+  let decided = false;
+  const held: Buffer[] = [];
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      let buf: Buffer | null = next.done ? null : typeof next.value === 'string' ? Buffer.from(next.value as string, 'utf8') : next.value;
+      if (buf !== null && carry !== null) buf = Buffer.concat([carry, buf]);
+      else if (buf === null) buf = carry;
+      carry = null;
+      if (buf === null) break;
+      if (first) {
+        if (!next.done && buf.length < 3) {
+          carry = buf; // might be the start of a BOM
+          continue;
+        }
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+        first = false;
+      }
+      if (!decided) {
+        // The kind of file is decided on its first non-blank line, once it is whole.
+        held.push(buf);
+        const sofar: Buffer = held.length === 1 ? buf : Buffer.concat(held);
+        const decision = firstLineDecision(sofar, next.done === true);
+        held.length = 0;
+        if (decision === 'wait') {
+          carry = sofar; // read on, then decide on the whole first line
+          continue;
+        }
+        decided = true;
+        if (decision === 'document') {
+          await iterator.return?.(undefined);
+          let out: Candidate[] = [];
+          for await (const c of readCandidates(path)) {
+            out.push(c);
+            if (out.length >= CANDIDATE_BATCH) {
+              yield out;
+              out = [];
+            }
+          }
+          if (out.length > 0) yield out;
+          return;
+        }
+        buf = sofar;
+      }
+      const chunk: Buffer = buf;
+      let start = 0;
+      let out: Candidate[] = [];
+      const lastLine = next.done === true;
+      for (;;) {
+        let nl = chunk.indexOf(0x0a, start);
+        if (nl < 0) {
+          if (!lastLine || start >= chunk.length) break;
+          nl = chunk.length;
+        }
+        const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+        line++;
+        // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
+        for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) })) out.push(c);
+        start = nl + 1;
+        if (out.length >= CANDIDATE_BATCH) {
+          yield out;
+          out = [];
+        }
+      }
+      if (out.length > 0) yield out;
+      if (!lastLine && start < chunk.length) carry = Buffer.from(chunk.subarray(start));
+      if (lastLine) break;
+    }
+  } finally {
+    await iterator.return?.(undefined);
+  }
+}
+
+/** From a file's first bytes: JSON lines, one document, or not known until more is read. */
+function firstLineDecision(b: Buffer, done: boolean): 'lines' | 'document' | 'wait' {
+  let s = 0;
+  for (;;) {
+    const nl = b.indexOf(0x0a, s);
+    if (nl < 0 && !done) return 'wait';
+    const lineBytes = b.subarray(s, nl < 0 ? b.length : nl);
+    if (!isBlank(lineBytes)) {
+      if (scanEvent(lineBytes) !== null) return 'lines';
+      try {
+        JSON.parse(lineBytes.toString('utf8'));
+        return 'lines';
+      } catch {
+        return /^\s*[[{]/.test(lineBytes.subarray(0, 16).toString('latin1')) ? 'document' : 'lines';
+      }
+    }
+    if (nl < 0) return 'lines';
+    s = nl + 1;
+  }
+}

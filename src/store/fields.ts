@@ -20,11 +20,25 @@ function strArray(v: unknown): string | null {
   return Array.isArray(v) && v.every((x) => typeof x === 'string') ? JSON.stringify(v) : null;
 }
 
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+let lastSecond = '';
+let lastSecondMs = NaN;
+
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** An RFC 3339 time (any precision) as microseconds since the epoch; null if it does not parse. */
 export function parseTimeUs(text: string | null): number | null {
   if (text === null) return null;
+  // kube-apiserver's own form (2026-11-23T10:00:00.123456Z): the second is read once for
+  // all the events that share it (most of a log), the fraction from its digits.
+  if (text.length === 27 && CANONICAL.test(text)) {
+    const second = text.slice(0, 19);
+    if (second !== lastSecond) {
+      lastSecond = second;
+      lastSecondMs = Date.parse(`${second}Z`);
+    }
+    if (!Number.isNaN(lastSecondMs)) return lastSecondMs * 1000 + Number(text.slice(20, 26));
+  }
   const m = RFC3339.exec(text);
   if (m === null) return null;
   const ms = Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { commitGroups, ingestFiles, orderLogFiles, readCandidates, toPending, type IngestProblem, type PendingWithKey } from '../../src/ingest/index.js';
+import { commitGroups, ingestFiles, orderLogFiles, readCandidateBatches, readCandidates, toPending, type IngestProblem, type PendingWithKey } from '../../src/ingest/index.js';
 import { openStore, verifyStore } from '../../src/store/index.js';
 import { SKIP_WITHOUT_SHARED, sharedPath } from '../support/paths.js';
 import { eventLine, tempStore } from '../store/helpers.js';
@@ -209,6 +209,39 @@ test('group commit: several batches in one commit, each with its own outcome; du
     assert.equal(store.size, size);
     await store.close();
     assert.equal((await verifyStore(s.dir)).ok, true);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('batched reading gives the same candidates as one by one: every shape of file', async () => {
+  const s = tempStore();
+  try {
+    const ev = (i: number) => eventLine(i);
+    const big = eventLine(9, { requestObject: { pad: 'y'.repeat(3 * 1024 * 1024) } });
+    const files: Array<[string, Buffer]> = [
+      ['plain', Buffer.from(`${ev(1)}\n${ev(2)}\n`)],
+      ['no final newline', Buffer.from(`${ev(1)}\n${ev(2)}`)],
+      ['one line, no newline', Buffer.from(ev(1))],
+      ['a BOM and CRLF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${ev(1)}\r\n${ev(2)}\r\n`)])],
+      ['blank lines and garbage', Buffer.from(`\n  \n${ev(1)}\nnot json\n{"kind":"Pod"}\n\n${ev(2)}\n`)],
+      ['a pretty-printed event', Buffer.from(JSON.stringify(JSON.parse(ev(3)), null, 2))],
+      ['a pretty-printed EventList', Buffer.from(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [JSON.parse(ev(4)), JSON.parse(ev(5))] }, null, 2))],
+      ['an EventList on one line', Buffer.from(`${JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [JSON.parse(ev(4))] })}\n${ev(6)}\n`)],
+      ['a line longer than a read', Buffer.from(`${ev(1)}\n${big}\n${ev(2)}\n`)],
+      ['gzip', gzipSync(Buffer.from(`${ev(1)}\n${ev(2)}\nnope\n`))],
+      ['empty', Buffer.alloc(0)],
+    ];
+    for (const [name, bytes] of files) {
+      const path = join(s.root, `${name.replace(/\W+/g, '-')}.log`);
+      writeFileSync(path, bytes);
+      const one: string[] = [];
+      for await (const c of readCandidates(path)) one.push(c.kind === 'event' ? `event ${c.line}:${c.column} ${c.bytes.toString('latin1')}` : `problem ${c.line}:${c.column} ${c.message}`);
+      const batched: string[] = [];
+      for await (const batch of readCandidateBatches(path)) for (const c of batch) batched.push(c.kind === 'event' ? `event ${c.line}:${c.column} ${c.bytes.toString('latin1')}` : `problem ${c.line}:${c.column} ${c.message}`);
+      assert.deepEqual(batched, one, name);
+      if (name !== 'empty') assert.ok(one.length > 0, `${name}: something was read`);
+    }
   } finally {
     s.cleanup();
   }
