@@ -52,11 +52,11 @@ export async function ingestFiles(store: Store, files: readonly string[], option
   let pending: PendingWithKey[] = [];
   let pendingBytes = 0;
 
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    pendingBytes = 0;
+  // One batch commits while the next is read: a commit waits on the disk and on the thread
+  // pool (compression), reading and scanning on this thread. Commits stay in order, one at
+  // a time (dedupe of a batch must see the one before), and at most one batch waits.
+  let committing: Promise<void> | null = null;
+  const commit = async (batch: PendingWithKey[]): Promise<void> => {
     const r = await commitPending(store, batch);
     summary.duplicates += r.duplicates;
     summary.withoutKey += r.withoutKey;
@@ -65,6 +65,20 @@ export async function ingestFiles(store: Store, files: readonly string[], option
     summary.bytes += r.bytes;
     summary.batches++;
     options.onBatch?.({ first: r.first, size: r.size });
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    if (committing !== null) await committing;
+    committing = commit(batch);
+    // Not awaited here: reading goes on. A failure surfaces at the next flush or at the end.
+    committing.catch(() => undefined);
+  };
+  const drain = async (): Promise<void> => {
+    await flush();
+    if (committing !== null) await committing;
   };
 
   for (const file of files) {
@@ -83,7 +97,7 @@ export async function ingestFiles(store: Store, files: readonly string[], option
       }
     }
   }
-  await flush();
+  await drain();
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
 }

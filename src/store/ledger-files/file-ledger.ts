@@ -24,7 +24,10 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { constants as zc, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants as zc, deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+
+const deflateRawAsync = promisify(deflateRaw);
 import {
   HASH_SIZE,
   equalHashes,
@@ -63,6 +66,14 @@ import { listSegments, readCheckpoint } from './ledger-state.js';
 import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
 export { listSegments, readCheckpoint, writeFileAtomic };
+
+/** A batch's blocks, compressed ahead of append() (see FileLedger.compress). */
+export interface CompressedBlocks {
+  count: number;
+  spans: Array<[number, number]>;
+  payloadLengths: number[];
+  compressed: Uint8Array[];
+}
 
 export interface FileLedgerOptions {
   /** Trusted to have signed the checkpoint (the store's public key, or the one given to verify). */
@@ -290,7 +301,32 @@ export class FileLedger {
    * signed. On failure nothing of the batch remains (files are truncated back) and the
    * error is thrown; the ledger stays usable.
    */
-  append(leaves: readonly Uint8Array[]): AppendResult {
+  /**
+   * The blocks a batch will be written as, compressed on the thread pool (all blocks at
+   * once, so on every core) while the caller's thread is free; append() then only writes.
+   */
+  async compress(leaves: readonly Uint8Array[]): Promise<CompressedBlocks> {
+    const spans = this.#blockSpans(leaves);
+    const payloads = spans.map(([s, e]) => encodePayload(leaves.slice(s, e) as Uint8Array[]));
+    const compressed = await Promise.all(payloads.map((p) => deflateRawAsync(p, { level: this.#level, strategy: zc.Z_DEFAULT_STRATEGY })));
+    return { count: leaves.length, spans, payloadLengths: payloads.map((p) => p.length), compressed };
+  }
+
+  /** [start, end) of each block: as many leaves as fit in blockBytes, at least one. */
+  #blockSpans(leaves: readonly Uint8Array[]): Array<[number, number]> {
+    const spans: Array<[number, number]> = [];
+    let start = 0;
+    while (start < leaves.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < leaves.length && (end === start || bytes + leaves[end].length <= this.#blockBytes)) bytes += leaves[end++].length;
+      spans.push([start, end]);
+      start = end;
+    }
+    return spans;
+  }
+
+  append(leaves: readonly Uint8Array[], precompressed?: CompressedBlocks): AppendResult {
     this.#open();
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'the ledger was opened without a signing key; it is read-only');
     const first = this.#size;
@@ -300,13 +336,12 @@ export class FileLedger {
     try {
       // Blocks.
       const newEntries: BlockEntry[] = [];
-      let start = 0;
-      while (start < leaves.length) {
-        let end = start;
-        let bytes = 0;
-        while (end < leaves.length && (end === start || bytes + leaves[end].length <= this.#blockBytes)) bytes += leaves[end++].length;
-        newEntries.push(this.#writeBlock(leaves.slice(start, end), first + start, touched));
-        start = end;
+      if (precompressed !== undefined && precompressed.count === leaves.length) {
+        precompressed.spans.forEach(([start, end], b) => {
+          newEntries.push(this.#writeCompressed(end - start, first + start, precompressed.payloadLengths[b], precompressed.compressed[b], touched));
+        });
+      } else {
+        for (const [start, end] of this.#blockSpans(leaves)) newEntries.push(this.#writeBlock(leaves.slice(start, end), first + start, touched));
       }
       // Stored hashes.
       for (let i = 0; i < leaves.length; i++) {
@@ -336,6 +371,10 @@ export class FileLedger {
   #writeBlock(leaves: Uint8Array[], firstLeaf: number, touched: Set<number>): BlockEntry {
     const payload = encodePayload(leaves);
     const compressed = deflateRawSync(payload, { level: this.#level, strategy: zc.Z_DEFAULT_STRATEGY });
+    return this.#writeCompressed(leaves.length, firstLeaf, payload.length, compressed, touched);
+  }
+
+  #writeCompressed(count: number, firstLeaf: number, payloadLength: number, compressed: Uint8Array, touched: Set<number>): BlockEntry {
     const need = BLOCK_HEADER_SIZE + compressed.length;
     if (this.#segmentFd === null || (this.#segmentSize > 0 && this.#segmentSize + need > this.#segmentBytes)) {
       if (this.#segmentFd !== null) {
@@ -350,8 +389,8 @@ export class FileLedger {
       this.#segmentFd = openSync(segmentPath(this.dir, this.#segment), 'a+');
       if (this.#segmentSize === 0) fsyncDir(join(this.dir, LEDGER_DIR));
     }
-    const entry: BlockEntry = { segment: this.#segment, offset: this.#segmentSize, firstLeaf, count: leaves.length, payloadLength: payload.length, compressedLength: compressed.length };
-    writeAll(this.#segmentFd, Buffer.concat([encodeBlockHeader(leaves.length, firstLeaf, payload.length, compressed.length), compressed]), this.#segmentSize);
+    const entry: BlockEntry = { segment: this.#segment, offset: this.#segmentSize, firstLeaf, count, payloadLength, compressedLength: compressed.length };
+    writeAll(this.#segmentFd, Buffer.concat([encodeBlockHeader(count, firstLeaf, payloadLength, compressed.length), compressed]), this.#segmentSize);
     this.#segmentSize += need;
     touched.add(this.#segmentFd);
     return entry;
