@@ -84,7 +84,7 @@ export interface FileLedgerOptions {
   blockBytes?: number;
   /** Segment size at which a new segment starts (default 256 MiB). */
   segmentBytes?: number;
-  /** zlib level, 0–9 (default 1: about twice the speed of 6 for 0.15× instead of 0.11× of the raw size on generated logs). */
+  /** zlib level, 0–9. Default 6: 0.11× of the raw size on generated logs instead of 0.15× at level 1; blocks compress on the thread pool, off the ingest thread, so the difference in speed barely shows. */
   compressionLevel?: number;
 }
 
@@ -135,7 +135,7 @@ export class FileLedger {
     this.#signer = opts.signer;
     this.#blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.#segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    this.#level = opts.compressionLevel ?? 1;
+    this.#level = opts.compressionLevel ?? 6;
     this.#size = state.size;
     this.#checkpoint = state.checkpoint;
     this.#entries = state.entries;
