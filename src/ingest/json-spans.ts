@@ -42,39 +42,51 @@ function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
-/** [start, end) of each element of the top-level object's "items" array; null if there is none. */
-export function itemSpans(b: Uint8Array): [number, number][] | null {
+interface Member {
+  name: string;
+  keyStart: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/** The members of the top-level object, in order (null when the value is not an object). */
+function topLevelMembers(b: Uint8Array): Member[] | null {
   let i = skipSpace(b, 0);
   if (b[i] !== 0x7b) return null;
   i++;
+  const out: Member[] = [];
   for (;;) {
     i = skipSpace(b, i);
-    if (b[i] === 0x7d || i >= b.length) return null;
+    if (i >= b.length || b[i] === 0x7d) return out;
     if (b[i] === 0x2c) {
       i++;
       continue;
     }
     const keyStart = i;
     const keyEnd = skipString(b, i);
-    const key = JSON.parse(Buffer.from(b.subarray(keyStart, keyEnd)).toString('utf8')) as string;
-    i = skipSpace(b, keyEnd);
-    i = skipSpace(b, i + 1); // past ':'
-    if (key === 'items' && b[i] === 0x5b) {
-      const spans: [number, number][] = [];
+    const name = JSON.parse(Buffer.from(b.subarray(keyStart, keyEnd)).toString('utf8')) as string;
+    i = skipSpace(b, skipSpace(b, keyEnd) + 1); // past ':'
+    const valueEnd = skipValue(b, i);
+    out.push({ name, keyStart, valueStart: i, valueEnd });
+    i = valueEnd;
+  }
+}
+
+/** [start, end) of each element of the top-level object's "items" array; null if there is none. */
+export function itemSpans(b: Uint8Array): [number, number][] | null {
+  const items = topLevelMembers(b)?.find((m) => m.name === 'items' && b[m.valueStart] === 0x5b);
+  if (items === undefined) return null;
+  const spans: [number, number][] = [];
+  for (let i = items.valueStart + 1; ; ) {
+    i = skipSpace(b, i);
+    if (i >= items.valueEnd || b[i] === 0x5d) return spans;
+    if (b[i] === 0x2c) {
       i++;
-      for (;;) {
-        i = skipSpace(b, i);
-        if (b[i] === 0x5d || i >= b.length) return spans;
-        if (b[i] === 0x2c) {
-          i++;
-          continue;
-        }
-        const end = skipValue(b, i);
-        spans.push([i, end]);
-        i = end;
-      }
+      continue;
     }
-    i = skipValue(b, i);
+    const end = skipValue(b, i);
+    spans.push([i, end]);
+    i = end;
   }
 }
 
@@ -85,26 +97,8 @@ export function itemSpans(b: Uint8Array): [number, number][] | null {
  * JSON.parse.
  */
 export function memberBytes(b: Uint8Array, key: string): number {
-  let i = skipSpace(b, 0);
-  if (b[i] !== 0x7b) return 0;
-  i++;
-  let found = 0;
-  let members = 0;
-  for (;;) {
-    i = skipSpace(b, i);
-    if (i >= b.length || b[i] === 0x7d) return members > 1 ? found : 0;
-    if (b[i] === 0x2c) {
-      i++;
-      continue;
-    }
-    const keyStart = i;
-    const keyEnd = skipString(b, i);
-    const name = JSON.parse(Buffer.from(b.subarray(keyStart, keyEnd)).toString('utf8')) as string;
-    i = skipSpace(b, keyEnd);
-    i = skipSpace(b, i + 1); // past ':'
-    const valueEnd = skipValue(b, i);
-    members++;
-    if (name === key) found = valueEnd - keyStart + 1;
-    i = valueEnd;
-  }
+  const members = topLevelMembers(b);
+  if (members === null || members.length < 2) return 0;
+  const m = members.filter((x) => x.name === key).at(-1);
+  return m === undefined ? 0 : m.valueEnd - m.keyStart + 1;
 }
