@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kubetrail-bench-ui-'));
   const home = await prepareHome(join(dir, 'home'), { hosts: ['127.0.0.1'], webhookUrl: 'https://127.0.0.1:1/webhook' });
   const store = await openStore(home.storeDir, { signingKey: readFileSync(home.signingKeyPath, 'utf8') });
+  await store.indexInBackground(); // as kubetrail serve runs
   const t0 = performance.now();
   await loadDemoData(store, events, 3);
   const loadSeconds = (performance.now() - t0) / 1000;

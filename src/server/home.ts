@@ -10,7 +10,7 @@
  * Existing files are reused, never overwritten, so restarts keep their identity.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy, presetPolicyText } from '../audit/policy/index.js';
@@ -72,10 +72,14 @@ export async function loadDemoData(store: Store, events: number, seed = 1): Prom
   const rate = 200;
   const startUs = (Date.now() - (events / rate) * 1000) * 1000;
   const file = join(tmpdir(), `kubetrail-demo-${process.pid}-${Date.now()}.log`);
-  const chunks: Uint8Array[] = [];
   try {
-    await streamLog({ config: planLog({ seed, startUs, rate, policy }), events, workers: 0, write: async (c) => void chunks.push(c) });
-    writeFileSync(file, Buffer.concat(chunks));
+    // Streamed to the file: a large demo (millions of events) never sits in memory.
+    const fd = openSync(file, 'w', 0o600);
+    try {
+      await streamLog({ config: planLog({ seed, startUs, rate, policy }), events, workers: events >= 100_000 ? 2 : 0, write: async (c) => void writeSync(fd, c) });
+    } finally {
+      closeSync(fd);
+    }
     const summary = await ingestFiles(store, [file]);
     return summary.committed;
   } finally {
