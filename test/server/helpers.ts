@@ -28,9 +28,13 @@ export async function testServer(options: Partial<ServeOptions> & { storeDir?: s
     running,
     dir,
     close: async () => {
-      await running.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      // A test may have closed the server or the store itself: the directory goes regardless.
+      try {
+        await running.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

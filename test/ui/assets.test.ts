@@ -1,6 +1,6 @@
 /** The built UI is served from memory, with the right types and caching, and nothing outside the build. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -24,15 +24,19 @@ test('the built UI has an index and hashed assets', () => {
 
 test('lookups outside the build find nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubetrail-ui-'));
-  mkdirSync(join(dir, 'web'));
-  writeFileSync(join(dir, 'web', 'index.html'), '<!doctype html>');
-  writeFileSync(join(dir, 'secret.txt'), 'no');
-  const assets = loadUiAssets(join(dir, 'web'));
-  for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/web/../../secret.txt', '/secret.txt', '//etc/passwd', '/index.html/']) {
-    assert.equal(assets.lookup(path), null, path);
+  try {
+    mkdirSync(join(dir, 'web'));
+    writeFileSync(join(dir, 'web', 'index.html'), '<!doctype html>');
+    writeFileSync(join(dir, 'secret.txt'), 'no');
+    const assets = loadUiAssets(join(dir, 'web'));
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/web/../../secret.txt', '/secret.txt', '//etc/passwd', '/index.html/']) {
+      assert.equal(assets.lookup(path), null, path);
+    }
+    assert.equal(assets.lookup('/index.html')?.body.toString(), '<!doctype html>');
+    assert.equal(assets.fileCount, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(assets.lookup('/index.html')?.body.toString(), '<!doctype html>');
-  assert.equal(assets.fileCount, 1);
 });
 
 test('an unbuilt UI serves nothing rather than failing', () => {
