@@ -605,7 +605,7 @@ export interface ScannedEventList {
  */
 export function scanEventList(body: Buffer): ScannedEventList | null {
   const e = body.length;
-  const text = (s: number, q: number): string | null => {
+  const text = (s: number, q: number): string => {
     for (let i = s + 1; i < q - 1; i++) if (body[i] === 0x5c) return JSON.parse(body.toString('utf8', s, q)) as string;
     return utf8(body, s + 1, q - 1);
   };
@@ -620,8 +620,10 @@ export function scanEventList(body: Buffer): ScannedEventList | null {
       if (body[i] !== 0x22) return null;
       const q = stringEnd(body, i, e);
       if (q < 0) return null;
-      const key = text(i, q);
-      if (key === null || seen.has(key) || body.subarray(i, q).includes(0x5c)) return null;
+      // A key spelled with an escape could spell a known one: the full parser decides.
+      if (body.subarray(i, q).includes(0x5c)) return null;
+      const key = utf8(body, i + 1, q - 1);
+      if (seen.has(key)) return null;
       seen.add(key);
       i = wsEnd(body, q, e);
       if (body[i] !== 0x3a) return null;

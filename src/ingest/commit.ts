@@ -48,28 +48,7 @@ export interface BatchOutcome {
 }
 
 export async function commitPending(store: Store, batch: readonly PendingWithKey[]): Promise<BatchOutcome> {
-  const out: BatchOutcome = { committed: 0, duplicates: 0, withoutKey: 0, bytes: 0, size: store.size, first: store.size };
-  if (batch.length === 0) return out;
-  const keyed = batch.filter((p) => p.key !== null);
-  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => ({ auditID: p.row.auditID!, stage: p.row.stage! })));
-  const kept: PendingWithKey[] = [];
-  for (const p of batch) {
-    if (p.key !== null) {
-      if (already.has(p.key)) {
-        out.duplicates++;
-        continue;
-      }
-      already.add(p.key); // a repeat later in the same batch is a duplicate too
-    } else out.withoutKey++;
-    kept.push(p);
-  }
-  if (kept.length === 0) return out;
-  const r = await store.commit(kept);
-  out.committed = kept.length;
-  for (const p of kept) out.bytes += p.bytes.length;
-  out.size = r.size;
-  out.first = r.first;
-  return out;
+  return (await commitGroups(store, [batch]))[0];
 }
 
 /**

@@ -173,7 +173,6 @@ export async function* readCandidateBatches(path: string): AsyncGenerator<Candid
   let line = 0;
   let first = true;
   let decided = false;
-  const held: Buffer[] = [];
   try {
     for (;;) {
       const next = await iterator.next();
@@ -192,12 +191,9 @@ export async function* readCandidateBatches(path: string): AsyncGenerator<Candid
       }
       if (!decided) {
         // The kind of file is decided on its first non-blank line, once it is whole.
-        held.push(buf);
-        const sofar: Buffer = held.length === 1 ? buf : Buffer.concat(held);
-        const decision = firstLineDecision(sofar, next.done === true);
-        held.length = 0;
+        const decision = firstLineDecision(buf, next.done === true);
         if (decision === 'wait') {
-          carry = sofar; // read on, then decide on the whole first line
+          carry = buf; // read on, then decide on the whole first line
           continue;
         }
         decided = true;
@@ -214,7 +210,6 @@ export async function* readCandidateBatches(path: string): AsyncGenerator<Candid
           if (out.length > 0) yield out;
           return;
         }
-        buf = sofar;
       }
       const chunk: Buffer = buf;
       let start = 0;

@@ -138,11 +138,6 @@ class Inline {
   async finish(): Promise<void> {}
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const head = await readHead(file, 2);
-  return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
 /** The first bytes of a file, up to the last complete line when it has one. */
 async function readHead(file: string, bytes: number): Promise<Buffer> {
   const handle = await open(file, 'r');
@@ -272,8 +267,8 @@ async function replayPlainFile(sink: Pool | Inline, file: string, chunkBytes: nu
 }
 
 async function replayFile(sink: Pool | Inline, counter: EventCounter<unknown>, fullParse: boolean, file: string, chunkBytes: number, options: ReplayOptions): Promise<void> {
-  if (file !== '-' && !(await isGzip(file))) {
-    const head = await readHead(file, 64 * 1024);
+  const head = file === '-' ? null : await readHead(file, 64 * 1024);
+  if (head !== null && !(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
     if (looksLikeDocument(head.subarray(head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0))) {
       await replayDocument(counter, file, options);
       return;

@@ -16,6 +16,7 @@
  * Nothing of better-sqlite3 leaves this file.
  */
 import { BlockList, isIP } from 'node:net';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from '../types.js';
 import { dedupeKeyString } from '../types.js';
@@ -121,7 +122,7 @@ function decodeTime(v: unknown): string | null {
   return typeof v === 'number' || typeof v === 'bigint' ? formatMicros(Number(v)) : String(v);
 }
 
-/** The WHERE clause of the query filters (values bound, never spliced). */
+/** A filter value with *, ? or [...] is a glob. */
 const GLOB = /[*?[]/;
 
 /** A test of the sourceIPs text against a filter's IP or CIDR, or null when there is none. */
@@ -192,7 +193,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get();
     if (version !== SCHEMA_VERSION) {
       db.close();
-      throw new StoreError('BAD_REQUEST', `the index at ${path} has an older layout (schema ${String(version ?? 1)}); run kubetrail reindex --store DIR (or ingest, tail or serve, which rebuild it) and ask again`);
+      throw new StoreError('BAD_REQUEST', `the index at ${path} has an older layout (schema ${String(version ?? 1)}); run kubetrail reindex --store ${dirname(path)} (or ingest, tail or serve, which rebuild it) and ask again`);
     }
   }
 
