@@ -4,11 +4,11 @@
  * DuckDB (over the file, and as a loaded table). Timings are medians of repeated runs
  * (the first, cold run of each is reported apart). Prints a markdown table.
  *
- *   node dist/bench/query.js [--events N] [--runs R] [--jq-mb M]
+ *   node dist/bench/query.js [--events N] [--runs R] [--jq-mb M] [--dir DIR (kept, reused)]
  *   (default 1,000,000 events, 9 runs; jq over the first 300 MB, extrapolated)
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strict as assert } from 'node:assert';
@@ -22,6 +22,11 @@ import { ensureJq, openDuckDB, table, writePrefix } from './support/peers.js';
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function argText(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -41,13 +46,23 @@ async function main(): Promise<void> {
   const events = arg('events', 1_000_000);
   const runs = arg('runs', 9);
   const jqMB = arg('jq-mb', 300);
-  const dir = mkdtempSync(join(tmpdir(), 'kubetrail-bench-query-'));
+  // --dir keeps the log and the store there and reuses them when a later run asks for the
+  // same number of events (building 10 M events takes half an hour); otherwise a temporary
+  // directory, removed at the end.
+  const keptDir = argText('dir');
+  const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'kubetrail-bench-query-'));
+  const reuse = keptDir !== undefined && existsSync(join(dir, 'done')) && readFileSync(join(dir, 'done'), 'utf8') === String(events);
   try {
     const log = join(dir, 'audit.log');
-    const policy = loadPolicy(presetPolicyText('recommended')).policy!;
-    const fd = openSync(log, 'w');
-    await streamLog({ config: planLog({ seed: 11, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events, workers: 2, write: async (c) => void writeSync(fd, c) });
-    closeSync(fd);
+    if (!reuse) {
+      rmSync(join(dir, 'done'), { force: true });
+      rmSync(join(dir, 'store'), { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const policy = loadPolicy(presetPolicyText('recommended')).policy!;
+      const fd = openSync(log, 'w');
+      await streamLog({ config: planLog({ seed: 11, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events, workers: 2, write: async (c) => void writeSync(fd, c) });
+      closeSync(fd);
+    }
     const size = statSync(log).size;
     // A pod that was created, and its namespace: the question of the issue.
     let target: { name: string; namespace: string } | null = null;
@@ -72,14 +87,18 @@ async function main(): Promise<void> {
     assert.ok(target !== null, 'the generated traffic creates pods');
 
     const storeDir = join(dir, 'store');
-    createStoreKeys(storeDir, 'bench.example/query', join(dir, 'signing.key'));
-    const key = readFileSync(join(dir, 'signing.key'), 'utf8');
     let t = performance.now();
-    let store = await openStore(storeDir, { signingKey: key });
-    await ingestFiles(store, [log]);
-    await store.close();
-    const ingestSeconds = (performance.now() - t) / 1000;
-    store = await openStore(storeDir);
+    let ingestSeconds = Number.NaN;
+    if (!reuse) {
+      createStoreKeys(storeDir, 'bench.example/query', join(dir, 'signing.key'));
+      const key = readFileSync(join(dir, 'signing.key'), 'utf8');
+      const writer = await openStore(storeDir, { signingKey: key });
+      await ingestFiles(writer, [log]);
+      await writer.close();
+      ingestSeconds = (performance.now() - t) / 1000;
+      if (keptDir !== undefined) writeFileSync(join(dir, 'done'), String(events));
+    }
+    let store = await openStore(storeDir);
 
     const rows: string[][] = [];
     const add = (task: string, tool: string, ms: number, note = '') => rows.push([task, tool, ms < 10 ? ms.toFixed(2) : ms.toFixed(0), note]);
@@ -133,10 +152,11 @@ async function main(): Promise<void> {
       add('who created pod/X', 'jq over the file', (jqWho.median * size) / cut, `measured over the first ${(cut / 1e6).toFixed(0)} MB, scaled to the file`);
     }
 
-    process.stdout.write(`${events.toLocaleString('en')} events, ${(size / 1e6).toFixed(1)} MB; ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(events / ingestSeconds).toLocaleString('en')} events/s); medians of ${runs} runs\n\n`);
+    const loaded = reuse ? `the store of an earlier run in ${dir}` : `ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(events / ingestSeconds).toLocaleString('en')} events/s)`;
+    process.stdout.write(`${events.toLocaleString('en')} events, ${(size / 1e6).toFixed(1)} MB; ${loaded}; medians of ${runs} runs\n\n`);
     process.stdout.write(`${table(['question', 'tool', 'ms', 'note'], rows)}\n`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (keptDir === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 

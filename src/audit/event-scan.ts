@@ -260,8 +260,48 @@ function readString(): string {
   if (p >= end || b[p] !== 0x22) fail();
   const s = p;
   const escaped = skipString();
-  // Escapes are rare in these fields; JSON.parse decodes them exactly as the reference does.
-  return escaped ? (JSON.parse(buf.toString('utf8', s, p)) as string) : utf8(buf, s + 1, p - 1);
+  return escaped ? unescape(s + 1, p - 1) : utf8(buf, s + 1, p - 1);
+}
+
+/** What each one-letter escape stands for (the string was checked: no other follows a backslash). */
+const ESCAPED: string[] = [];
+ESCAPED[0x22] = '"';
+ESCAPED[0x5c] = '\\';
+ESCAPED[0x2f] = '/';
+ESCAPED[0x62] = '\b';
+ESCAPED[0x66] = '\f';
+ESCAPED[0x6e] = '\n';
+ESCAPED[0x72] = '\r';
+ESCAPED[0x74] = '\t';
+
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
+/**
+ * The checked string content b[s, e) with its escapes decoded as JSON.parse decodes them:
+ * each \uXXXX one UTF-16 code unit (a surrogate pair from two of them, a lone surrogate
+ * kept as it is), the runs between escapes as UTF-8. kube-apiserver's encoder writes &, <
+ * and > as \u0026, \u003c and \u003e, so most request URIs with a query have escapes.
+ */
+function unescape(s: number, e: number): string {
+  let out = '';
+  let run = s;
+  for (let i = s; i < e; i++) {
+    if (b[i] !== 0x5c) continue;
+    if (i > run) out += utf8(buf, run, i);
+    const x = b[i + 1];
+    if (x === 0x75) {
+      out += String.fromCharCode((hexDigit(b[i + 2]) << 12) | (hexDigit(b[i + 3]) << 8) | (hexDigit(b[i + 4]) << 4) | hexDigit(b[i + 5]));
+      i += 5;
+    } else {
+      out += ESCAPED[x];
+      i += 1;
+    }
+    run = i + 1;
+  }
+  if (e > run) out += utf8(buf, run, e);
+  return out;
 }
 
 // Buffer's own decoder without toString's argument handling (a measurable share of the

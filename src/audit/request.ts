@@ -432,7 +432,12 @@ const infoCache = new Map<string, RequestInfo>();
 const INFO_CACHE_MAX = 50_000;
 
 function cachedRequestInfo(requestURI: string, verb: string): RequestInfo {
-  const key = `${verb} ${requestURI}`;
+  // The query string matters only to a list or watch whose fieldSelector may name one
+  // object (a key can be spelt with %-escapes); otherwise the path alone decides, and the
+  // path repeats where the query (resourceVersion, timeoutSeconds) rarely does.
+  const q = requestURI.indexOf('?');
+  const queryMatters = q >= 0 && (verb === 'list' || verb === 'watch') && (requestURI.includes('fieldSelector', q) || requestURI.includes('%', q));
+  const key = queryMatters || q < 0 ? requestURI : requestURI.slice(0, q);
   let info = infoCache.get(key);
   if (info === undefined) {
     if (infoCache.size >= INFO_CACHE_MAX) infoCache.clear();

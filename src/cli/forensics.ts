@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { normaliseVerb, objectHistory, parseObject, whoDid, WhoArgumentError, type WhoAnswer } from '../query/index.js';
 import { openRecordSource, type RecordSourceFlags } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseOutputFormat, write, type CliContext } from './context.js';
-import { withStoreErrors } from './store.js';
+import { withStoreErrors } from './store-access.js';
 
 const PAST_TENSE: Record<string, string> = { create: 'created', delete: 'deleted', update: 'updated', patch: 'patched', get: 'read', list: 'listed', watch: 'watched', deletecollection: 'deleted (collection)' };
 

@@ -9,7 +9,7 @@ import { PolicyDiff, Simulation, replay, type ReplayOptions, type ReplaySource, 
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
 import { formatBytes } from './files.js';
 import { kubernetesVersionOption, loadPolicyForUse } from './policy-input.js';
-import { withStoreErrors } from './store.js';
+import { withStoreErrors } from './store-access.js';
 
 interface SourceFlags {
   log?: string[];

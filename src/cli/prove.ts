@@ -8,7 +8,7 @@ import { checkProofBundle, isLedgerError, makeProofBundle, MAX_PROOF_BUNDLE_BYTE
 import { openStore } from '../store/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, write, type CliContext } from './context.js';
 import { describeFsError } from './files.js';
-import { withStoreErrors } from './store.js';
+import { withStoreErrors } from './store-access.js';
 
 const STAGE_PREFERENCE = ['ResponseComplete', 'ResponseStarted', 'Panic', 'RequestReceived'];
 

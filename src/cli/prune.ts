@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { openStore, parseAge, parseSize } from '../store/index.js';
 import { EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
 import { formatBytes } from './files.js';
-import { signingKeyFrom, withStoreErrors } from './store.js';
+import { signingKeyFrom, withStoreErrors } from './store-access.js';
 
 export function registerPruneCommand(program: Command, ctx: CliContext): void {
   program

@@ -7,7 +7,7 @@ import { CSV_COLUMNS, TABLE_HEADER, csvRow, jsonRow, parseQueryString, QueryStri
 import { openStore, parseTimeUs, type EventFilter, type IndexRow, type Store } from '../store/index.js';
 import { openRecordSource } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
-import { withStoreErrors } from './store.js';
+import { withStoreErrors } from './store-access.js';
 
 const NEWLINE = Buffer.from('\n');
 

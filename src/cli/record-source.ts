@@ -3,12 +3,12 @@
  * (`--log`), which are read into a temporary store first, so both give the same answers
  * from the same engine, only slower for logs, before anything was ingested.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStoreKeys, openStore, type Store } from '../store/index.js';
+// The store module itself, not the barrel: a question to a store need not load verify and retention.
+import { createStoreKeys, openStore, type Store } from '../store/store.js';
 import { UsageError, diagnostic, type CliContext } from './context.js';
-import { readFileSync } from 'node:fs';
 
 export interface RecordSourceFlags {
   store?: string;

@@ -14,7 +14,7 @@ import type { KeyAndCertificate } from '../server/index.js';
 const loadServer = () => import('../server/index.js');
 import { openStore, readStoreVerifierKey } from '../store/index.js';
 import { EXIT_OK, UsageError, parseBooleanFlag, write, type CliContext } from './context.js';
-import { signingKeyFrom, withStoreErrors } from './store.js';
+import { signingKeyFrom, withStoreErrors } from './store-access.js';
 
 const UI_DIR = fileURLToPath(new URL('../../web', import.meta.url));
 

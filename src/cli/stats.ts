@@ -4,7 +4,7 @@ import { formatBytes } from './files.js';
 import { computeStats, parseQueryString, QueryStringError, sparkline, type StatsReport } from '../query/index.js';
 import { openRecordSource, type RecordSourceFlags } from './record-source.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, parseBooleanFlag, parseOutputFormat, write, type CliContext } from './context.js';
-import { withStoreErrors } from './store.js';
+import { withStoreErrors } from './store-access.js';
 
 function shortKey(key: string): string {
   // source IPs are stored as a JSON list; show them as a list.

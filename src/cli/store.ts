@@ -3,46 +3,12 @@
  * each parses its flags, calls src/store or src/ingest, and renders. A StoreError
  * TAMPERED is a negative answer (exit 1); every other store error is exit 2.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ingestFiles, orderLogFiles } from '../ingest/index.js';
-import { StoreError, createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
+import { createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
-import { describeFsError, formatBytes } from './files.js';
-
-/** Runs a store action, turning store and file errors into the CLI's exit codes. */
-export async function withStoreErrors(ctx: CliContext, action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (err) {
-    if (err instanceof StoreError) {
-      if (err.code === 'TAMPERED') {
-        ctx.err.write(`kubetrail: tampered: ${err.message}\n`);
-        ctx.exitCode = EXIT_NEGATIVE;
-        return;
-      }
-      throw new UsageError(err.message);
-    }
-    const code = (err as NodeJS.ErrnoException)?.code;
-    if (typeof code === 'string' && code !== 'EPIPE' && /^E[A-Z]+$/.test(code)) throw new UsageError(`${(err as NodeJS.ErrnoException).path ?? ''}${(err as NodeJS.ErrnoException).path ? ': ' : ''}${describeFsError(err)}`);
-    throw err;
-  }
-}
-
-function readKeyFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read ${what}: ${describeFsError(err)}`);
-  }
-}
-
-/** The signing key from --key or KUBETRAIL_SIGNING_KEY_FILE. */
-export function signingKeyFrom(flag: string | undefined): string {
-  const path = flag ?? process.env.KUBETRAIL_SIGNING_KEY_FILE;
-  if (path === undefined || path === '') throw new UsageError('ingest needs the store\'s private key: --key PATH (or KUBETRAIL_SIGNING_KEY_FILE); create one with kubetrail keygen');
-  return readKeyFile(path, 'the private key');
-}
+import { formatBytes } from './files.js';
+import { readKeyFile, signingKeyFrom, withStoreErrors } from './store-access.js';
 
 export function registerStoreCommands(program: Command, ctx: CliContext): void {
   program

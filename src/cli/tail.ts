@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { LogTailer } from '../ingest/index.js';
 import { openStore } from '../store/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, diagnostic, parseBooleanFlag, write, type CliContext } from './context.js';
-import { signingKeyFrom, withStoreErrors } from './store.js';
+import { signingKeyFrom, withStoreErrors } from './store-access.js';
 
 export function registerTailCommand(program: Command, ctx: CliContext): void {
   program

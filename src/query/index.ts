@@ -10,3 +10,5 @@ export type { WhoAnswer } from './who.js';
 export { computeStats, sparkline, STATS_DIMENSIONS } from './stats.js';
 export type { StatsReport } from './stats.js';
 export { CSV_COLUMNS, TABLE_HEADER, csvField, csvRow, jsonRow, resourceText, tableRow } from './format.js';
+export { boundedSearch } from './search.js';
+export type { BoundedSearch, BoundedSearchOptions } from './search.js';

@@ -39,6 +39,8 @@ export interface IndexRow {
 export interface EventFilter {
   /** Only events after this leaf (following a store as it grows). */
   afterLeaf?: number;
+  /** Only events before this leaf (the next page of a newest-first search). */
+  beforeLeaf?: number;
   auditID?: string;
   stage?: string;
   level?: string;

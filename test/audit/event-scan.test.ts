@@ -202,3 +202,31 @@ test('random events: arbitrary strings in every decoded field agree', () => {
     { numRuns: 2000 },
   );
 });
+
+test('attributes from scanned events equal those from parsed events, whatever was cached first', async () => {
+  const { attributesFromEvent, attributesFromScanned } = await import('../../src/audit/request.js');
+  // The same paths with different verbs and queries, in an order where a cache keyed too
+  // loosely would hand one request the attributes of another.
+  const uris = [
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-1&watch=true',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-1',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name=web-2',
+    '/api/v1/namespaces/prod/pods?field%53elector=metadata.name%3Dweb-3',
+    '/api/v1/namespaces/prod/pods?resourceVersion=12&timeoutSeconds=300',
+    '/api/v1/namespaces/prod/pods?limit=x&fieldSelector=metadata.name%3Dweb-4',
+    '/api/v1/namespaces/prod/pods',
+    '/api/v1/namespaces/prod/pods/web-5?pretty=true',
+    '/api/v1/watch/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb-6',
+    '/apis/apps/v1/namespaces/prod/deployments/web/scale?dryRun=All',
+  ];
+  for (const verbs of [['get', 'list', 'watch', 'create'], ['watch', 'list', 'get', 'create'], ['create', 'watch', 'get', 'list']]) {
+    for (const requestURI of [...uris, ...uris.slice().reverse()]) {
+      for (const verb of verbs) {
+        const event = { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'a', stage: 'ResponseComplete', requestURI, verb, user: { username: 'u', groups: ['g'] } };
+        const scanned = scanEvent(Buffer.from(JSON.stringify(event)), 0, Buffer.byteLength(JSON.stringify(event)));
+        assert.ok(scanned !== null);
+        assert.deepEqual({ ...attributesFromScanned(scanned) }, attributesFromEvent(event as never), `${verb} ${requestURI}`);
+      }
+    }
+  }
+});

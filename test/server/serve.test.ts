@@ -184,6 +184,18 @@ describe('the API', () => {
       const found = (await api('events?q=name%3Dp3')).json();
       assert.deepEqual(found.events.map((x: { leaf: number }) => x.leaf), [2]);
       assert.equal(found.events[0].sourceIP, '10.0.0.1');
+      assert.equal(found.complete, true);
+      assert.equal(found.resumeLeaf, null);
+      // Pages: newest first, two at a time, each going on before the last one's resumeLeaf.
+      const page1 = (await api('events?limit=2')).json();
+      assert.deepEqual([page1.events.map((x: { leaf: number }) => x.leaf), page1.truncated, page1.complete, page1.resumeLeaf], [[4, 3], true, false, 3]);
+      const page2 = (await api(`events?limit=2&before=${page1.resumeLeaf}`)).json();
+      assert.deepEqual(page2.events.map((x: { leaf: number }) => x.leaf), [2, 1]);
+      const page3 = (await api(`events?limit=2&before=${page2.resumeLeaf}`)).json();
+      assert.deepEqual([page3.events.map((x: { leaf: number }) => x.leaf), page3.complete], [[0], true]);
+      const oldest = (await api('events?order=oldest&after=2')).json();
+      assert.deepEqual(oldest.events.map((x: { leaf: number }) => x.leaf), [3, 4]);
+      for (const query of ['before=-1', 'after=1e3', 'before=x']) assert.equal((await api(`events?${query}`)).status, 400, query);
       const bad = await api('events?q=colour%3Dred');
       assert.equal(bad.status, 400);
       assert.match(bad.json().error, /unknown field "colour"; use user, group, as\|impersonated, verb/);

@@ -81,3 +81,54 @@ test('proofs from the store verify against its checkpoints', () => {
     s.cleanup();
   }
 });
+
+test('the block table reads entries where they are, finds leaves and refuses gaps', async () => {
+  const { BlockTable, encodeBlockEntry, BLOCK_ENTRY_SIZE } = await import('../../src/store/ledger-files/layout.js');
+  const encode = (entries: Array<{ firstLeaf: number; count: number }>) => {
+    const out = Buffer.alloc(entries.length * BLOCK_ENTRY_SIZE);
+    entries.forEach((e, i) => encodeBlockEntry({ segment: i >> 1, offset: 1000 * i, firstLeaf: e.firstLeaf, count: e.count, payloadLength: 7 * i, compressedLength: 3 * i }, out, i * BLOCK_ENTRY_SIZE));
+    return out;
+  };
+  // Leaves past 2^32 must survive the two-word read of the u64 first leaf.
+  const big = 2 ** 32 + 5;
+  const cases: Array<{ desc: string; entries: Array<{ firstLeaf: number; count: number }>; size: number; want: { covered: number; length: number } | RegExp }> = [
+    { desc: 'three blocks, all covered', entries: [{ firstLeaf: 0, count: 3 }, { firstLeaf: 3, count: 1 }, { firstLeaf: 4, count: 5 }], size: 9, want: { covered: 9, length: 3 } },
+    { desc: 'an interrupted batch past the checkpoint is left out', entries: [{ firstLeaf: 0, count: 3 }, { firstLeaf: 3, count: 4 }], size: 3, want: { covered: 3, length: 1 } },
+    { desc: 'entries missing for the checkpoint', entries: [{ firstLeaf: 0, count: 3 }], size: 5, want: { covered: 3, length: 1 } },
+    { desc: 'a gap between blocks', entries: [{ firstLeaf: 0, count: 3 }, { firstLeaf: 4, count: 1 }], size: 5, want: /entry 1 starts at leaf 4, expected 3/ },
+    { desc: 'an empty block', entries: [{ firstLeaf: 0, count: 0 }], size: 1, want: /entry 0 holds no events/ },
+    { desc: 'a first leaf beyond 2^32', entries: [{ firstLeaf: big, count: 1 }], size: 1, want: new RegExp(`entry 0 starts at leaf ${big}, expected 0`) },
+  ];
+  for (const c of cases) {
+    const read = BlockTable.covering(encode(c.entries), c.size);
+    if (c.want instanceof RegExp) {
+      assert.ok('problem' in read, c.desc);
+      assert.match(read.problem, c.want, c.desc);
+      continue;
+    }
+    assert.ok('table' in read, c.desc);
+    assert.equal(read.covered, c.want.covered, c.desc);
+    assert.equal(read.table.length, c.want.length, c.desc);
+  }
+
+  const read = BlockTable.covering(encode([{ firstLeaf: 0, count: 3 }, { firstLeaf: 3, count: 1 }, { firstLeaf: 4, count: 5 }]), 9);
+  assert.ok('table' in read);
+  const table = read.table;
+  for (const [leaf, block] of [[0, 0], [2, 0], [3, 1], [4, 2], [8, 2], [100, 2]]) assert.equal(table.find(leaf), block, `leaf ${leaf}`);
+  assert.deepEqual(table.entry(2), { segment: 1, offset: 2000, firstLeaf: 4, count: 5, payloadLength: 14, compressedLength: 6 });
+  assert.throws(() => table.entry(3), RangeError);
+  // Growing past the buffer read from disk keeps every earlier entry.
+  for (let i = 0; i < 200; i++) {
+    const one = Buffer.alloc(BLOCK_ENTRY_SIZE);
+    encodeBlockEntry({ segment: 9, offset: i, firstLeaf: big + i, count: 1, payloadLength: 1, compressedLength: 1 }, one, 0);
+    table.push(one);
+  }
+  assert.equal(table.length, 203);
+  assert.equal(table.firstLeaf(1), 3);
+  assert.equal(table.firstLeaf(202), big + 199);
+  assert.equal(table.find(big + 50), 53);
+  table.truncate(2);
+  assert.equal(table.length, 2);
+  assert.equal(table.last()?.firstLeaf, 3);
+  assert.equal(BlockTable.empty().last(), undefined);
+});

@@ -68,7 +68,14 @@ export interface EventSummary {
 
 export interface SearchResult {
   events: EventSummary[];
+  /** More than the limit match. */
   truncated: boolean;
+  /** Nothing that matches was left unsearched. */
+  complete: boolean;
+  /** Where to go on (before= newest first), null when complete. */
+  resumeLeaf: number | null;
+  /** Events the search covered. */
+  searched: number;
   scansEverything: boolean;
 }
 

@@ -6,7 +6,7 @@
 import { compilePolicy, lintPolicySource, loadPolicy } from '../../audit/policy/index.js';
 import { Simulation, replay } from '../../simulate/index.js';
 import { parseCheckpoint } from '../../ledger/index.js';
-import { objectHistory, parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
+import { boundedSearch, objectHistory, parseQueryString, parseTimeValue, QUERY_FIELDS, QueryStringError } from '../../query/index.js';
 import { readStoreVerifierKey, verifyStore, type EventFilter, type GroupColumn, type IndexRow, type Store } from '../../store/index.js';
 
 export interface ApiRequest {
@@ -52,6 +52,19 @@ type Handler = (req: ApiRequest, match: RegExpExecArray, deps: UiApiDeps) => Pro
 
 /** The most rows one search returns (the UI's table scrolls them virtually). */
 export const MAX_SEARCH_ROWS = 100_000;
+/**
+ * How long one search may read the index before it answers with what it found and where
+ * it stopped (see query/search.ts): the server stays responsive whatever is asked.
+ */
+export const DEFAULT_SEARCH_BUDGET_MS = 75;
+export const MAX_SEARCH_BUDGET_MS = 5_000;
+
+function optionalLeaf(req: ApiRequest, name: string): number | undefined {
+  const text = req.query.get(name);
+  if (text === null || text === '') return undefined;
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(text)) throw new ApiRequestError(`${name}=${JSON.stringify(text).slice(0, 40)}: expected an event number`);
+  return Number(text);
+}
 
 const VALUE_COLUMNS = { user: 'user', verb: 'verb', resource: 'resource', res: 'resource', namespace: 'namespace', ns: 'namespace', name: 'name' } as const;
 
@@ -161,12 +174,20 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
       const filter = filterOf(req);
       const limit = Math.min(MAX_SEARCH_ROWS, Math.max(1, Number(req.query.get('limit') ?? 1000) || 1000));
       const newestFirst = req.query.get('order') !== 'oldest';
-      const events = [];
-      for await (const row of store.queryRows({ ...filter, limit: limit + 1, newestFirst })) events.push(summary(row));
-      const truncated = events.length > limit;
-      if (truncated) events.pop();
-      const indexed = filter.user !== undefined || filter.resource !== undefined || filter.name !== undefined || filter.sinceUs !== undefined;
-      return { events, truncated, scansEverything: !indexed && (filter.verb !== undefined || filter.namespace !== undefined) };
+      // Where an earlier answer stopped (its resumeLeaf: before= newest first, after= oldest
+      // first): the next page, or the rest of a search that ran out of time.
+      filter.beforeLeaf = optionalLeaf(req, 'before');
+      filter.afterLeaf = optionalLeaf(req, 'after');
+      const budgetMs = Math.min(MAX_SEARCH_BUDGET_MS, Math.max(10, Number(req.query.get('budget') ?? DEFAULT_SEARCH_BUDGET_MS) || DEFAULT_SEARCH_BUDGET_MS));
+      const found = await boundedSearch(store, filter, { limit, newestFirst, budgetMs });
+      return {
+        events: found.rows.map(summary),
+        truncated: found.truncated,
+        complete: found.complete,
+        resumeLeaf: found.resumeLeaf,
+        searched: found.searched,
+        scansEverything: await store.readsEverything(filter),
+      };
     },
   },
   {

@@ -51,13 +51,13 @@ import {
   DEFAULT_SEGMENT_BYTES,
   HASHES_FILE,
   LEDGER_DIR,
-  decodeBlockEntry,
   decodePayload,
   encodeBlockEntry,
   encodeBlockHeader,
   encodePayload,
   segmentName,
   segmentPath,
+  BlockTable,
   type BlockEntry,
 } from './layout.js';
 import { HashFile } from './hash-file.js';
@@ -116,7 +116,7 @@ export class FileLedger {
   readonly #level: number;
   #size: number;
   #checkpoint: string | null;
-  readonly #entries: BlockEntry[];
+  readonly #entries: BlockTable;
   readonly #hashes: HashFile;
   readonly #hashFd: number;
   readonly #blocksFd: number;
@@ -129,7 +129,7 @@ export class FileLedger {
   /** The latest signed prune record; events before its keepFrom have no body here. */
   #prune: PruneRecord | null = null;
 
-  private constructor(dir: string, opts: FileLedgerOptions, state: { size: number; checkpoint: string | null; entries: BlockEntry[]; hashFd: number; blocksFd: number; segment: number; segmentSize: number }) {
+  private constructor(dir: string, opts: FileLedgerOptions, state: { size: number; checkpoint: string | null; entries: BlockTable; hashFd: number; blocksFd: number; segment: number; segmentSize: number }) {
     this.dir = dir;
     this.origin = opts.verifier.name;
     this.#signer = opts.signer;
@@ -167,16 +167,12 @@ export class FileLedger {
     const hashFd = existsSync(hashesPath) || writable ? openSync(hashesPath, flags) : -1;
     try {
       // The block index entries the checkpoint covers.
-      const entries: BlockEntry[] = [];
+      let entries = BlockTable.empty();
       let covered = 0;
       if (blocksFd >= 0) {
-        const bytes = readFileSync(blocksPath);
-        for (let at = 0; covered < size && at + BLOCK_ENTRY_SIZE <= bytes.length; at += BLOCK_ENTRY_SIZE) {
-          const e = decodeBlockEntry(bytes, at);
-          if (e.firstLeaf !== covered || e.count === 0) throw new StoreError('TAMPERED', `${BLOCKS_FILE}: entry ${entries.length} starts at leaf ${e.firstLeaf}, expected ${covered}`);
-          entries.push(e);
-          covered += e.count;
-        }
+        const read = BlockTable.covering(readFileSync(blocksPath), size);
+        if ('problem' in read) throw new StoreError('TAMPERED', `${BLOCKS_FILE}: ${read.problem}`);
+        ({ table: entries, covered } = read);
       }
       if (covered !== size) {
         throw new StoreError('TAMPERED', `${BLOCKS_FILE} covers ${covered} events, but the checkpoint signs ${size}${covered < size ? ': the last blocks are missing' : ''}`);
@@ -184,7 +180,7 @@ export class FileLedger {
       const hashCount = storedHashCount(size);
       const hashBytes = hashFd >= 0 ? fstatSync(hashFd).size : 0;
       if (hashBytes < hashCount * HASH_SIZE) throw new StoreError('TAMPERED', `${HASHES_FILE} holds ${Math.floor(hashBytes / HASH_SIZE)} stored hashes; the checkpoint's ${size} events need ${hashCount}`);
-      const last = entries.at(-1);
+      const last = entries.last();
       const segment = last?.segment ?? 0;
       const segmentEnd = last === undefined ? 0 : last.offset + BLOCK_HEADER_SIZE + last.compressedLength;
       if (last !== undefined) {
@@ -250,7 +246,8 @@ export class FileLedger {
   /** The segments whose events are still stored, oldest first. */
   segments(): SegmentInfo[] {
     const out: SegmentInfo[] = [];
-    for (const e of this.#entries) {
+    for (let b = this.#entries.length === 0 ? 0 : this.#entries.find(this.firstStored); b < this.#entries.length; b++) {
+      const e = this.#entries.entry(b);
       if (e.firstLeaf + e.count <= this.firstStored) continue;
       const last = out.at(-1);
       const end = e.offset + BLOCK_HEADER_SIZE + e.compressedLength;
@@ -355,7 +352,7 @@ export class FileLedger {
       fdatasyncSync(this.#blocksFd);
       fdatasyncSync(this.#hashFd);
       this.#hashes.markWritten();
-      this.#entries.push(...newEntries);
+      this.#entries.push(entryBytes);
       const size = first + leaves.length;
       const checkpoint = signCheckpoint({ origin: this.origin, size, root: treeHash(size, this.#hashes), extensions: [] }, [this.#signer]);
       writeFileAtomic(this.dir, CHECKPOINT_FILE, checkpoint);
@@ -412,7 +409,7 @@ export class FileLedger {
       }
       this.#segment = before.segment;
       this.#segmentSize = before.segmentSize;
-      this.#entries.length = before.entries;
+      this.#entries.truncate(before.entries);
     } catch {
       // Rolling back failed too (the disk is gone): the next open truncates to the checkpoint.
       this.#closed = true;
@@ -424,9 +421,9 @@ export class FileLedger {
     this.#open();
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.#size) throw new StoreError('BAD_REQUEST', `leaf ${n} is not in the ledger of ${this.#size} events`);
     this.#notPruned(n);
-    const b = this.#findBlock(n);
+    const b = this.#entries.find(n);
     const leaves = this.#blockLeaves(b);
-    return Buffer.from(leaves[n - this.#entries[b].firstLeaf]);
+    return Buffer.from(leaves[n - this.#entries.firstLeaf(b)]);
   }
 
   #notPruned(n: number): void {
@@ -442,27 +439,16 @@ export class FileLedger {
     if (from < to) this.#notPruned(from);
     let n = from;
     while (n < to) {
-      const b = this.#findBlock(n);
-      const e = this.#entries[b];
+      const b = this.#entries.find(n);
+      const first = this.#entries.firstLeaf(b);
       const leaves = this.#blockLeaves(b);
-      for (; n < to && n < e.firstLeaf + e.count; n++) yield leaves[n - e.firstLeaf];
+      for (; n < to && n < first + leaves.length; n++) yield leaves[n - first];
     }
-  }
-
-  #findBlock(n: number): number {
-    let lo = 0;
-    let hi = this.#entries.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.#entries[mid].firstLeaf <= n) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   #blockLeaves(b: number): Buffer[] {
     if (this.#cache?.block === b) return this.#cache.leaves;
-    const e = this.#entries[b];
+    const e = this.#entries.entry(b);
     let fd = this.#readFds.get(e.segment);
     if (fd === undefined) {
       fd = openSync(segmentPath(this.dir, e.segment), 'r');

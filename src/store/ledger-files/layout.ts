@@ -130,3 +130,91 @@ export function decodePayload(payload: Buffer, count: number): Buffer[] | string
   if (at !== payload.length) return `payload has ${payload.length - at} bytes after its last leaf`;
   return out;
 }
+
+/**
+ * The block index in memory: the raw 32-byte entries, decoded only when asked for. At
+ * 10 million events a store has ~100 k blocks; decoding them all into objects on every
+ * open (BigInt reads, an object each) cost a `who` more than answering it did.
+ */
+export class BlockTable {
+  #bytes: Buffer;
+  #length: number;
+
+  private constructor(bytes: Buffer, length: number) {
+    this.#bytes = bytes;
+    this.#length = length;
+  }
+
+  /**
+   * The entries of `bytes` that cover the first `size` leaves, checked to follow one
+   * another (each starts where the previous ended, none is empty), or the reason they
+   * do not. Entries past `size` (an interrupted batch) are left out.
+   */
+  static covering(bytes: Buffer, size: number): { table: BlockTable; covered: number } | { problem: string } {
+    let covered = 0;
+    let n = 0;
+    for (let at = 0; covered < size && at + BLOCK_ENTRY_SIZE <= bytes.length; at += BLOCK_ENTRY_SIZE, n++) {
+      const first = firstLeafAt(bytes, at);
+      const count = bytes.readUInt32BE(at + 24);
+      if (first !== covered) return { problem: `entry ${n} starts at leaf ${first}, expected ${covered}` };
+      if (count === 0) return { problem: `entry ${n} holds no events` };
+      covered += count;
+    }
+    return { table: new BlockTable(bytes, n), covered };
+  }
+
+  static empty(): BlockTable {
+    return new BlockTable(Buffer.alloc(0), 0);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  firstLeaf(i: number): number {
+    return firstLeafAt(this.#bytes, i * BLOCK_ENTRY_SIZE);
+  }
+
+  entry(i: number): BlockEntry {
+    if (i < 0 || i >= this.#length) throw new RangeError(`block ${i} of ${this.#length}`);
+    return decodeBlockEntry(this.#bytes, i * BLOCK_ENTRY_SIZE);
+  }
+
+  last(): BlockEntry | undefined {
+    return this.#length === 0 ? undefined : this.entry(this.#length - 1);
+  }
+
+  /** The block holding leaf n (the last whose first leaf is ≤ n). */
+  find(n: number): number {
+    let lo = 0;
+    let hi = this.#length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.firstLeaf(mid) <= n) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Appends encoded entries (as written to blocks.idx). */
+  push(encoded: Buffer): void {
+    const need = (this.#length * BLOCK_ENTRY_SIZE) + encoded.length;
+    if (need > this.#bytes.length) {
+      const grown = Buffer.alloc(Math.max(need, this.#bytes.length * 2, 64 * BLOCK_ENTRY_SIZE));
+      this.#bytes.copy(grown, 0, 0, this.#length * BLOCK_ENTRY_SIZE);
+      this.#bytes = grown;
+    }
+    encoded.copy(this.#bytes, this.#length * BLOCK_ENTRY_SIZE);
+    this.#length += encoded.length / BLOCK_ENTRY_SIZE;
+  }
+
+  /** Keeps the first n entries (a rolled-back batch). */
+  truncate(n: number): void {
+    this.#length = Math.min(this.#length, n);
+  }
+}
+
+/** The u64 first leaf of the entry at `at`, without a BigInt. */
+function firstLeafAt(b: Buffer, at: number): number {
+  return b.readUInt32BE(at + 16) * 2 ** 32 + b.readUInt32BE(at + 20);
+}

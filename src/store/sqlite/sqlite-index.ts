@@ -270,6 +270,10 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       where.push('leaf > ?');
       args.push(filter.afterLeaf);
     }
+    if (filter.beforeLeaf !== undefined) {
+      where.push('leaf < ?');
+      args.push(filter.beforeLeaf);
+    }
     if (filter.auditID !== undefined) {
       if (GLOB.test(filter.auditID)) {
         where.push(`(CASE WHEN typeof(audit_id) = 'blob' THEN lower(substr(hex(audit_id), 1, 8) || '-' || substr(hex(audit_id), 9, 4) || '-' || substr(hex(audit_id), 13, 4) || '-' || substr(hex(audit_id), 17, 4) || '-' || substr(hex(audit_id), 21)) ELSE audit_id END) GLOB ?`);

@@ -25,15 +25,32 @@ export function SearchPage(props: { q: string; range: string; limit: number; fie
   const [busy, setBusy] = useState(false);
   useEffect(() => setDraft(props.q), [props.q]);
 
+  const since = props.range === 'all' ? undefined : props.range;
   const run = async (signal?: AbortSignal) => {
     setBusy(true);
     try {
-      const since = props.range === 'all' ? undefined : props.range;
       const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: props.limit, order: 'newest' }, signal);
       setResult(r);
       setError(null);
     } catch (err) {
       if ((err as Error).name !== 'AbortError') setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // The server answers within a time budget; where it stopped, search on from there with
+  // a longer budget and append (the rows are exact for each part searched).
+  const searchFurther = async () => {
+    if (result === null || result.resumeLeaf === null) return;
+    setBusy(true);
+    try {
+      const room = Math.max(1, props.limit - result.events.length);
+      const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: room, order: 'newest', before: result.resumeLeaf, budget: 1000 });
+      setResult({ ...r, events: [...result.events, ...r.events], searched: result.searched + r.searched, truncated: r.truncated || result.events.length + r.events.length >= props.limit });
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
     } finally {
       setBusy(false);
     }
@@ -92,7 +109,18 @@ export function SearchPage(props: { q: string; range: string; limit: number; fie
           ) : (
             ''
           )}
-          {result.scansEverything ? ' · this query scans every event' : ''}
+          {!result.complete && !result.truncated ? (
+            <>
+              {' '}
+              · searched the newest {result.searched.toLocaleString()} events so far{' '}
+              <button type="button" class="link" data-testid="search-further" disabled={busy} onClick={() => void searchFurther()}>
+                search further
+              </button>
+            </>
+          ) : (
+            ''
+          )}
+          {result.scansEverything ? ' · no index narrows this query: it reads every event it searches' : ''}
           {busy ? ' · updating…' : ''}
         </p>
       )}
