@@ -1,6 +1,7 @@
 /**
- * The replay driver: reads log files (or a store's leaves) in chunks on the main thread,
- * hands the chunks to worker threads (all cores by default), and merges their counts in
+ * The replay driver: cuts plain log files into byte ranges that worker threads (all
+ * cores by default) read and count themselves, hands them chunks of anything else
+ * (compressed logs, a store's leaves) read on the main thread, and merges their counts in
  * input order, so the result is exactly that of one pass over the input, however many
  * workers ran. Memory stays bounded: a few chunks in flight per worker.
  */
@@ -11,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { openBytes, orderLogFiles, readCandidates } from '../ingest/index.js';
 import { openStore } from '../store/index.js';
 import { fieldsWithSizes, replayChunk, type ChunkOutcome, type EventCounter } from './replay.js';
+import { FileRanges, type FileRange } from './file-range.js';
 import type { WorkerJob, WorkerSetup } from './worker.js';
 
 /** Log files, a store directory, or the leaves of a store already open. */
@@ -29,7 +31,8 @@ export interface ReplayOptions {
 
 interface Pending {
   file: string;
-  firstLine: number;
+  /** The chunk's first line number, or null: the line after the previous chunk's last (chunks of a file are merged in order). */
+  firstLine: number | null;
   size: number;
 }
 
@@ -42,6 +45,7 @@ class Pool {
   readonly #done = new Map<number, { counts: unknown } & ChunkOutcome>();
   #nextId = 0;
   #nextMerge = 0;
+  #nextLine = 1;
   #waiters: Array<() => void> = [];
   #failure: Error | null = null;
 
@@ -82,7 +86,9 @@ class Pool {
       this.#inflight.delete(this.#nextMerge);
       this.#nextMerge++;
       this.counter.merge(m.counts);
-      for (const pr of m.problems) this.options.onProblem?.(job.file, job.firstLine + pr.line - 1, pr.column, pr.message);
+      const firstLine = job.firstLine ?? this.#nextLine;
+      this.#nextLine = firstLine + m.lines;
+      for (const pr of m.problems) this.options.onProblem?.(job.file, firstLine + pr.line - 1, pr.column, pr.message);
       this.onBytes(job.size);
       this.progress();
     }
@@ -97,9 +103,12 @@ class Pool {
     if (this.#failure) throw this.#failure;
   }
 
-  /** Sends a chunk (whose first line is `firstLine` of `file`); waits while too many are in flight. */
-  /** `owned`: the chunk's memory is this call's to give away (else it is copied first). */
-  async send(file: string, firstLine: number, chunk: Buffer, offsets: Int32Array | null, owned = false): Promise<void> {
+  /**
+   * Sends a chunk (whose first line is `firstLine` of `file`, null: the line after the
+   * previous chunk's); waits while too many are in flight. `owned`: the chunk's memory is
+   * this call's to give away (else it is copied first).
+   */
+  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null, owned = false): Promise<void> {
     await this.#room(this.#workers.length * 3);
     const id = this.#nextId++;
     this.#inflight.set(id, { file, firstLine, size: chunk.length });
@@ -109,6 +118,15 @@ class Pool {
     const transfer: ArrayBuffer[] = [mine.buffer as ArrayBuffer];
     if (offsets !== null) transfer.push(offsets.buffer as ArrayBuffer);
     this.#workers[id % this.#workers.length].postMessage(job, transfer);
+  }
+
+  /** Sends a range of a plain file, which the worker reads itself. */
+  async sendRange(range: FileRange, firstLine: number | null): Promise<void> {
+    await this.#room(this.#workers.length * 3);
+    const id = this.#nextId++;
+    this.#inflight.set(id, { file: range.file, firstLine, size: range.end - range.start });
+    const job: WorkerJob = { id, range };
+    this.#workers[id % this.#workers.length].postMessage(job);
   }
 
   async finish(): Promise<void> {
@@ -128,14 +146,28 @@ class Inline {
     private readonly onBytes: (n: number) => void,
   ) {}
 
-  async send(file: string, firstLine: number, chunk: Buffer, offsets: Int32Array | null, _owned = false): Promise<void> {
-    const out = replayChunk(this.counter, chunk, offsets, this.fullParse);
-    for (const pr of out.problems) this.options.onProblem?.(file, firstLine + pr.line - 1, pr.column, pr.message);
-    this.onBytes(chunk.length);
+  #nextLine = 1;
+  readonly #files = new FileRanges();
+
+  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null, _owned = false): Promise<void> {
+    this.#count(file, firstLine, chunk.length, replayChunk(this.counter, chunk, offsets, this.fullParse));
+  }
+
+  async sendRange(range: FileRange, firstLine: number | null): Promise<void> {
+    this.#count(range.file, firstLine, range.end - range.start, replayChunk(this.counter, this.#files.read(range), null, this.fullParse));
+  }
+
+  #count(file: string, firstLine: number | null, size: number, out: ChunkOutcome): void {
+    const first = firstLine ?? this.#nextLine;
+    this.#nextLine = first + out.lines;
+    for (const pr of out.problems) this.options.onProblem?.(file, first + pr.line - 1, pr.column, pr.message);
+    this.onBytes(size);
     this.progress();
   }
 
-  async finish(): Promise<void> {}
+  async finish(): Promise<void> {
+    this.#files.close();
+  }
 }
 
 /** The first bytes of a file, up to the last complete line when it has one. */
@@ -148,12 +180,6 @@ async function readHead(file: string, bytes: number): Promise<Buffer> {
   } finally {
     await handle.close();
   }
-}
-
-function countLines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
-  return n;
 }
 
 /** True when the file is one pretty-printed JSON document (its first non-blank line is not JSON on its own). */
@@ -216,53 +242,14 @@ export async function replay(counter: EventCounter<unknown>, setup: WorkerSetup,
 }
 
 /**
- * A plain file, read straight into fresh chunk buffers (no stream, no concatenation: at
- * hundreds of MB/s the main thread's copies would be the bottleneck); the partial line at
- * a chunk's end starts the next one.
+ * A plain file: cut into byte ranges that the workers read themselves (see
+ * file-range.ts), so the main thread neither reads nor copies; its size is taken once,
+ * so lines appended meanwhile wait for the next run.
  */
 async function replayPlainFile(sink: Pool | Inline, file: string, chunkBytes: number): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    let carry: Uint8Array = new Uint8Array(0);
-    let position = 0;
-    let line = 1;
-    let first = true;
-    for (;;) {
-      const room = Math.max(chunkBytes, carry.length * 2);
-      const buf = Buffer.allocUnsafeSlow(room);
-      buf.set(carry, 0);
-      let filled = carry.length;
-      let eof = false;
-      while (filled < room) {
-        const { bytesRead } = await handle.read(buf, filled, room - filled, position);
-        if (bytesRead === 0) {
-          eof = true;
-          break;
-        }
-        filled += bytesRead;
-        position += bytesRead;
-      }
-      let start = 0;
-      if (first) {
-        first = false;
-        if (filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-      }
-      const cut = eof ? filled : buf.lastIndexOf(0x0a, filled - 1) + 1;
-      if (cut <= start && !eof) {
-        carry = buf.subarray(0, filled); // one line longer than the chunk: read on
-        continue;
-      }
-      carry = Uint8Array.prototype.slice.call(buf, cut, filled);
-      if (cut > start) {
-        const chunk = buf.subarray(start, cut);
-        const lines = countLines(chunk);
-        await sink.send(file, line, chunk, null, true);
-        line += lines;
-      }
-      if (eof) return;
-    }
-  } finally {
-    await handle.close();
+  const size = statSync(file).size;
+  for (let start = 0; start < size; start += chunkBytes) {
+    await sink.sendRange({ file, start, end: Math.min(size, start + chunkBytes), size }, start === 0 ? 1 : null);
   }
 }
 
@@ -279,8 +266,8 @@ async function replayFile(sink: Pool | Inline, counter: EventCounter<unknown>, f
   const stream = await openBytes(file);
   let pieces: Buffer[] = [];
   let held = 0;
-  let line = 1;
   let first = true;
+  let firstSent = false;
   const flush = async (all: boolean): Promise<void> => {
     let b = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, held);
     if (first) {
@@ -293,8 +280,8 @@ async function replayFile(sink: Pool | Inline, counter: EventCounter<unknown>, f
     pieces = rest.length > 0 ? [rest] : [];
     held = rest.length;
     if (chunk.length === 0) return;
-    await sink.send(file, line, chunk, null);
-    line += countLines(chunk);
+    await sink.send(file, firstSent ? null : 1, chunk, null);
+    firstSent = true;
   };
   let checked = false;
   for await (const piece of stream as AsyncIterable<Buffer>) {

@@ -8,6 +8,7 @@ import type { Policy } from '../audit/types.js';
 import { PolicyDiff } from './diff.js';
 import { replayChunk, type EventCounter } from './replay.js';
 import { Simulation } from './simulate.js';
+import { FileRanges, type FileRange } from './file-range.js';
 
 export interface WorkerSetup {
   mode: 'simulate' | 'diff';
@@ -16,11 +17,9 @@ export interface WorkerSetup {
   fullParse: boolean;
 }
 
-export interface WorkerJob {
-  id: number;
-  chunk: Uint8Array;
-  offsets: Int32Array | null;
-}
+/** Bytes to count: given (a chunk, with leaf boundaries when they are stored leaves), or a range of a plain file for the worker to read itself. */
+export type WorkerJob = { id: number; chunk: Uint8Array; offsets: Int32Array | null } | { id: number; range: FileRange };
+
 
 export function makeCounter(setup: WorkerSetup): EventCounter<unknown> {
   const compiled = setup.policies.map((p) => compilePolicy(p, { wildcardGroup: setup.wildcardGroup }));
@@ -31,9 +30,13 @@ if (parentPort !== null && workerData?.kubetrailReplay) {
   const setup = workerData.kubetrailReplay as WorkerSetup;
   const counter = makeCounter(setup);
   const port = parentPort;
+  const files = new FileRanges();
   port.on('message', (job: WorkerJob) => {
-    const chunk = Buffer.from(job.chunk.buffer, job.chunk.byteOffset, job.chunk.byteLength);
-    const outcome = replayChunk(counter, chunk, job.offsets, setup.fullParse);
+    const outcome =
+      'range' in job
+        ? replayChunk(counter, files.read(job.range), null, setup.fullParse)
+        : replayChunk(counter, Buffer.from(job.chunk.buffer, job.chunk.byteOffset, job.chunk.byteLength), job.offsets, setup.fullParse);
     port.postMessage({ id: job.id, counts: counter.takeCounts(), ...outcome });
   });
+  port.on('close', () => files.close());
 }
