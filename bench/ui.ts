@@ -23,12 +23,17 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-function get(url: string, ca: string): Promise<number> {
+function get(url: string, ca: string, answers?: unknown[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
     request(url, { ca }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(performance.now() - t));
+      const body: Buffer[] = [];
+      res.on('data', (c: Buffer) => body.push(c));
+      res.on('end', () => {
+        const ms = performance.now() - t;
+        answers?.push(JSON.parse(Buffer.concat(body).toString('utf8')));
+        resolve(ms);
+      });
     })
       .on('error', reject)
       .end();
@@ -41,10 +46,15 @@ async function main(): Promise<void> {
   const events = arg('events', 200_000);
   const dir = mkdtempSync(join(tmpdir(), 'kubetrail-bench-ui-'));
   const home = await prepareHome(join(dir, 'home'), { hosts: ['127.0.0.1'], webhookUrl: 'https://127.0.0.1:1/webhook' });
-  const store = await openStore(home.storeDir, { signingKey: readFileSync(home.signingKeyPath, 'utf8') });
-  await store.indexInBackground(); // as kubetrail serve runs
+  // --store DIR: an existing store (read only; e.g. the 10 M events bench/query --dir kept),
+  // instead of loading `events` generated ones into a new one.
+  const existing = process.argv.includes('--store') ? process.argv[process.argv.indexOf('--store') + 1] : undefined;
+  const store = existing !== undefined ? await openStore(existing) : await openStore(home.storeDir, { signingKey: readFileSync(home.signingKeyPath, 'utf8') });
   const t0 = performance.now();
-  await loadDemoData(store, events, 3);
+  if (existing === undefined) {
+    await store.indexInBackground(); // as kubetrail serve runs
+    await loadDemoData(store, events, 3);
+  }
   const loadSeconds = (performance.now() - t0) / 1000;
   const uiDir = fileURLToPath(new URL('../web', import.meta.url));
   const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token, uiDir });
@@ -53,13 +63,16 @@ async function main(): Promise<void> {
     // API: searches a person would type, against the floor of a trivial request.
     const floor: number[] = [];
     const search: number[] = [];
+    const answers: unknown[] = [];
     const users = await store.top({}, 'user', 20);
     for (let i = 0; i < 40; i++) {
       floor.push(await get(`${running.url}/healthz`, home.ca.certPem));
       const u = users[i % users.length].key;
       const q = [`user=${u}`, `user=${u} verb=get`, 'verb=delete resource=pods', `resource=pods since=5m`][i % 4];
-      search.push(await get(`${running.url}/api/events?q=${encodeURIComponent(q)}&limit=1000`, home.ca.certPem));
+      search.push(await get(`${running.url}/api/events?q=${encodeURIComponent(q)}&limit=1000`, home.ca.certPem, answers));
     }
+    // A search answers within its budget (75 ms of index reads); how many had all their answer by then.
+    const whole = answers.filter((a) => (a as { complete: boolean; truncated: boolean }).complete || (a as { truncated: boolean }).truncated).length;
 
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -98,7 +111,7 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-testid=render-ms]');
     const chartMs = Number(((await page.textContent('[data-testid=render-ms]')) ?? '').replace(/[^\d.]/g, ''));
 
-    console.log(`web UI: ${store.size} generated events in the store (loaded in ${loadSeconds.toFixed(0)} s), headless Chromium, node ${process.version}`);
+    console.log(`web UI: ${store.size} generated events in the store (${existing !== undefined ? `the store in ${existing}` : `loaded in ${loadSeconds.toFixed(0)} s`}), headless Chromium, node ${process.version}`);
     console.log('');
     console.log('| measure | value | goal |');
     console.log('| --- | ---: | --- |');
@@ -106,6 +119,7 @@ async function main(): Promise<void> {
     console.log(`| navigation to the first result rows | ${firstRowsMs.toFixed(0)} ms | |`);
     console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results: p50 / p95 / max | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms | p95 ≤ 16.7 ms |`);
     console.log(`| API search (/api/events, 1,000 rows): p50 / p95 | ${pct(search, 50).toFixed(1)} / ${pct(search, 95).toFixed(1)} ms | p95 < 100 ms |`);
+    console.log(`| searches with their whole first page within the budget (the others say where they stopped) | ${whole} of ${answers.length} | |`);
     console.log(`| floor: /healthz over the same HTTPS: p50 / p95 | ${pct(floor, 50).toFixed(1)} / ${pct(floor, 95).toFixed(1)} ms | |`);
     console.log(`| volume chart over all events, by user | ${chartMs.toFixed(0)} ms | < 300 ms |`);
   } finally {

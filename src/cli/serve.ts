@@ -15,8 +15,9 @@ const loadServer = () => import('../server/index.js');
 import { openStore, readStoreVerifierKey } from '../store/index.js';
 import { EXIT_OK, UsageError, parseBooleanFlag, write, type CliContext } from './context.js';
 import { signingKeyFrom, withStoreErrors } from './store-access.js';
+import { PACKAGE_ROOT } from '../runtime/paths.js';
 
-const UI_DIR = fileURLToPath(new URL('../../web', import.meta.url));
+const UI_DIR = fileURLToPath(new URL('web', PACKAGE_ROOT));
 
 function parseListen(text: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { LogGenerator, type LogConfig } from './log.js';
 import type { WindowRequest, WindowResult } from './worker.js';
+import { compiledModule } from '../runtime/paths.js';
 
 export interface StreamLogOptions {
   config: LogConfig;
@@ -71,7 +72,7 @@ export async function streamLog(options: StreamLogOptions): Promise<StreamLogRes
   }
 
   // A larger young generation: a window's plans and lines are short-lived garbage, and scavenges then copy less.
-  const pool = Array.from({ length: options.workers }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 96 } }));
+  const pool = Array.from({ length: options.workers }, () => new Worker(compiledModule('generate/worker.js'), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 96 } }));
   const pending = new Map<number, { resolve: (r: WindowResult) => void; reject: (e: Error) => void }>();
   const results = new Map<number, Promise<WindowResult>>();
   let failure: Error | null = null;

@@ -14,6 +14,7 @@ import { openStore } from '../store/index.js';
 import { fieldsWithSizes, replayChunk, type ChunkOutcome, type EventCounter } from './replay.js';
 import { FileRanges, type FileRange } from './file-range.js';
 import type { WorkerJob, WorkerSetup } from './worker.js';
+import { compiledModule } from '../runtime/paths.js';
 
 /** Log files, a store directory, or the leaves of a store already open. */
 export type ReplaySource = { log: string[] } | { store: string } | { leaves: Iterable<Buffer>; name: string };
@@ -36,7 +37,7 @@ interface Pending {
   size: number;
 }
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+const WORKER_URL = compiledModule('simulate/worker.js');
 
 /** A pool of replay workers fed in order; results merged in order. */
 class Pool {

@@ -132,3 +132,59 @@ test('the block table reads entries where they are, finds leaves and refuses gap
   assert.equal(table.last()?.firstLeaf, 3);
   assert.equal(BlockTable.empty().last(), undefined);
 });
+
+test('a reader\'s block table stays in the file and checks that it ends where the checkpoint does', async () => {
+  const { BlockTable, encodeBlockEntry, BLOCK_ENTRY_SIZE } = await import('../../src/store/ledger-files/layout.js');
+  const { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kubetrail-blocks-'));
+  try {
+    const blocks = (counts: number[], starts?: number[]) => {
+      const out = Buffer.alloc(counts.length * BLOCK_ENTRY_SIZE);
+      let first = 0;
+      counts.forEach((count, i) => {
+        encodeBlockEntry({ segment: 0, offset: i * 100, firstLeaf: starts?.[i] ?? first, count, payloadLength: 1, compressedLength: 1 }, out, i * BLOCK_ENTRY_SIZE);
+        first += count;
+      });
+      return out;
+    };
+    const cases: Array<{ desc: string; bytes: Buffer; size: number; want: { covered: number; length: number } | RegExp }> = [
+      { desc: 'entries ending at the checkpoint', bytes: blocks([3, 4, 5]), size: 12, want: { covered: 12, length: 3 } },
+      { desc: 'an interrupted batch after the checkpoint is left out', bytes: blocks([3, 4, 5]), size: 7, want: { covered: 7, length: 2 } },
+      { desc: 'the last blocks missing', bytes: blocks([3, 4]), size: 12, want: { covered: 7, length: 2 } },
+      { desc: 'the checkpoint inside a block', bytes: blocks([3, 4, 5]), size: 9, want: /entry 2 ends at leaf 12, but the checkpoint signs 9/ },
+      { desc: 'a first entry not at leaf 0', bytes: blocks([3, 4], [1, 4]), size: 8, want: /entry 0 starts at leaf 1, expected 0/ },
+      { desc: 'an empty file for an empty tree', bytes: Buffer.alloc(0), size: 0, want: { covered: 0, length: 0 } },
+      { desc: 'a torn last entry is not one', bytes: blocks([3, 4]).subarray(0, BLOCK_ENTRY_SIZE + 10), size: 7, want: { covered: 3, length: 1 } },
+    ];
+    for (const c of cases) {
+      const path = join(dir, 'blocks.idx');
+      writeFileSync(path, c.bytes);
+      const fd = openSync(path, 'r');
+      try {
+        const read = BlockTable.inFile(fd, c.bytes.length, c.size);
+        if (c.want instanceof RegExp) {
+          assert.ok('problem' in read, c.desc);
+          assert.match(read.problem, c.want, c.desc);
+          continue;
+        }
+        assert.ok('table' in read, c.desc);
+        assert.equal(read.covered, c.want.covered, c.desc);
+        if (read.covered === c.size) {
+          assert.equal(read.table.length, c.want.length, c.desc);
+          for (let leaf = 0; leaf < c.size; leaf++) {
+            const b = read.table.find(leaf);
+            const e = read.table.entry(b);
+            assert.ok(e.firstLeaf <= leaf && leaf < e.firstLeaf + e.count, `${c.desc}: leaf ${leaf} is in block ${b}`);
+          }
+          assert.throws(() => read.table.push(Buffer.alloc(BLOCK_ENTRY_SIZE)), /read-only/);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -170,7 +170,7 @@ export class FileLedger {
       let entries = BlockTable.empty();
       let covered = 0;
       if (blocksFd >= 0) {
-        const read = BlockTable.covering(readFileSync(blocksPath), size);
+        const read = writable ? BlockTable.covering(readFileSync(blocksPath), size) : BlockTable.inFile(blocksFd, fstatSync(blocksFd).size, size);
         if ('problem' in read) throw new StoreError('TAMPERED', `${BLOCKS_FILE}: ${read.problem}`);
         ({ table: entries, covered } = read);
       }

@@ -17,6 +17,7 @@
  * block, so every checkpoint size falls on a block boundary: recovery truncates files,
  * it never rewrites them.
  */
+import { readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const VERIFIER_KEY_FILE = 'verifier.key';
@@ -132,17 +133,24 @@ export function decodePayload(payload: Buffer, count: number): Buffer[] | string
 }
 
 /**
- * The block index in memory: the raw 32-byte entries, decoded only when asked for. At
- * 10 million events a store has ~100 k blocks; decoding them all into objects on every
- * open (BigInt reads, an object each) cost a `who` more than answering it did.
+ * The block index: the raw 32-byte entries, decoded only when asked for. At 10 million
+ * events a store has ~100 k blocks; decoding them all into objects on every open cost a
+ * `who` more than answering it did. A writer holds the entries in memory (checked one by
+ * one on open, appended to as it commits); a reader leaves them in the file and reads the
+ * few a lookup needs (a binary search: ~17 reads of 32 bytes), checking on open only that
+ * the entries end where the checkpoint does — `verify` checks every one.
  */
 export class BlockTable {
   #bytes: Buffer;
   #length: number;
+  /** A reader's blocks.idx, or -1 when the entries are in #bytes. */
+  readonly #fd: number;
+  readonly #one = Buffer.alloc(BLOCK_ENTRY_SIZE);
 
-  private constructor(bytes: Buffer, length: number) {
+  private constructor(bytes: Buffer, length: number, fd = -1) {
     this.#bytes = bytes;
     this.#length = length;
+    this.#fd = fd;
   }
 
   /**
@@ -163,6 +171,25 @@ export class BlockTable {
     return { table: new BlockTable(bytes, n), covered };
   }
 
+  /**
+   * A reader's view of blocks.idx (open as `fd`, `fileBytes` long) for a tree of `size`
+   * leaves: the entry holding the last leaf must end exactly at `size`. Entries past it
+   * (an interrupted batch a writer will truncate) are left out.
+   */
+  static inFile(fd: number, fileBytes: number, size: number): { table: BlockTable; covered: number } | { problem: string } {
+    const inFile = Math.floor(fileBytes / BLOCK_ENTRY_SIZE);
+    if (size === 0) return { table: new BlockTable(Buffer.alloc(0), 0, fd), covered: 0 };
+    if (inFile === 0) return { table: new BlockTable(Buffer.alloc(0), 0, fd), covered: 0 };
+    const table = new BlockTable(Buffer.alloc(0), inFile, fd);
+    if (table.firstLeaf(0) !== 0) return { problem: `entry 0 starts at leaf ${table.firstLeaf(0)}, expected 0` };
+    const last = table.find(size - 1);
+    const end = table.firstLeaf(last) + table.#count(last);
+    if (end < size) return { table, covered: end };
+    if (end !== size) return { problem: `entry ${last} ends at leaf ${end}, but the checkpoint signs ${size}` };
+    table.#length = last + 1;
+    return { table, covered: size };
+  }
+
   static empty(): BlockTable {
     return new BlockTable(Buffer.alloc(0), 0);
   }
@@ -171,13 +198,27 @@ export class BlockTable {
     return this.#length;
   }
 
+  /** The buffer holding entry i, and where in it. */
+  #at(i: number): [Buffer, number] {
+    if (this.#fd < 0) return [this.#bytes, i * BLOCK_ENTRY_SIZE];
+    if (readSync(this.#fd, this.#one, 0, BLOCK_ENTRY_SIZE, i * BLOCK_ENTRY_SIZE) !== BLOCK_ENTRY_SIZE) throw new RangeError(`${BLOCKS_FILE} ends before entry ${i}`);
+    return [this.#one, 0];
+  }
+
   firstLeaf(i: number): number {
-    return firstLeafAt(this.#bytes, i * BLOCK_ENTRY_SIZE);
+    const [b, at] = this.#at(i);
+    return firstLeafAt(b, at);
+  }
+
+  #count(i: number): number {
+    const [b, at] = this.#at(i);
+    return b.readUInt32BE(at + 24);
   }
 
   entry(i: number): BlockEntry {
     if (i < 0 || i >= this.#length) throw new RangeError(`block ${i} of ${this.#length}`);
-    return decodeBlockEntry(this.#bytes, i * BLOCK_ENTRY_SIZE);
+    const [b, at] = this.#at(i);
+    return decodeBlockEntry(b, at);
   }
 
   last(): BlockEntry | undefined {
@@ -198,6 +239,7 @@ export class BlockTable {
 
   /** Appends encoded entries (as written to blocks.idx). */
   push(encoded: Buffer): void {
+    if (this.#fd >= 0) throw new Error('a reader\'s block table is read-only');
     const need = (this.#length * BLOCK_ENTRY_SIZE) + encoded.length;
     if (need > this.#bytes.length) {
       const grown = Buffer.alloc(Math.max(need, this.#bytes.length * 2, 64 * BLOCK_ENTRY_SIZE));

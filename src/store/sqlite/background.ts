@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { IndexRow } from '../types.js';
 import { dedupeKeyString } from '../types.js';
+import { compiledModule } from '../../runtime/paths.js';
 
 interface Sent {
   id: number;
@@ -34,7 +35,7 @@ export class BackgroundIndexer {
     /** Tests: how long the worker holds each batch before indexing it. */
     delayMs = 0,
   ) {
-    this.#worker = new Worker(new URL('./index-worker.js', import.meta.url), { workerData: { kubetrailIndex: { path, delayMs } } });
+    this.#worker = new Worker(compiledModule('store/sqlite/index-worker.js'), { workerData: { kubetrailIndex: { path, delayMs } } });
     this.#worker.on('message', (m: { id: number; error?: string; code?: string; closed?: true }) => {
       if (m.closed) return this.#wake();
       if (m.error !== undefined) {
