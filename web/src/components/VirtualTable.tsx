@@ -1,12 +1,14 @@
 /**
  * A table that renders only the rows in view (plus a margin), so 100,000 results scroll
- * as smoothly as 100: fixed row height, one absolutely positioned slice inside a spacer
- * as tall as all rows.
+ * as smoothly as 100: fixed row height, rows placed absolutely inside a spacer as tall as
+ * all rows.
  *
- * What keeps frames short: the slice moves in steps of STEP rows (a scroll of a few pixels
- * renders nothing; the browser only scrolls), each row is a component that renders again
- * only when its data changes (a step adds and removes STEP rows, the others stay), and the
- * body is `contain: strict` so a step lays out the table alone.
+ * What keeps frames short: the rendered range moves in steps of STEP rows (a scroll of a
+ * few pixels renders nothing; the browser only scrolls); each rendered row is keyed by its
+ * index modulo the number rendered, so a row scrolling out hands its DOM nodes to the one
+ * scrolling in (new text and a new `top`, no new nodes, and the children keep their
+ * order); a row renders again only when its data changes; and rows are `contain: strict`
+ * so changing one lays out that row alone.
  */
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -24,6 +26,8 @@ const OVERSCAN = 16;
 
 interface RowProps<T> {
   row: T;
+  /** The row's index among all rows: where it is placed. */
+  index: number;
   columns: Column<T>[];
   template: string;
   onOpen: (row: T) => void;
@@ -32,13 +36,13 @@ interface RowProps<T> {
 /** One row; skips rendering when nothing it shows changed. */
 class Row<T extends { leaf: number }> extends Component<RowProps<T>> {
   shouldComponentUpdate(next: RowProps<T>): boolean {
-    return next.row !== this.props.row || next.columns !== this.props.columns || next.template !== this.props.template;
+    return next.row !== this.props.row || next.index !== this.props.index || next.columns !== this.props.columns || next.template !== this.props.template;
   }
 
   render() {
-    const { row, columns, template, onOpen } = this.props;
+    const { row, index, columns, template, onOpen } = this.props;
     return (
-      <div class="vtable-row" role="row" data-leaf={row.leaf} style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px` }} onClick={() => onOpen(row)}>
+      <div class="vtable-row" role="row" aria-rowindex={index + 2} data-leaf={row.leaf} style={{ gridTemplateColumns: template, height: `${ROW_HEIGHT}px`, transform: `translateY(${index * ROW_HEIGHT}px)` }} onClick={() => onOpen(this.props.row)}>
         {columns.map((c) => (
           <div role="cell" key={c.key}>
             {c.render(row)}
@@ -84,13 +88,19 @@ export function VirtualTable<T extends { leaf: number }>(props: { rows: T[]; col
       </div>
       <div class="vtable-body" ref={viewport} data-testid="results" onScroll={onScroll}>
         <div style={{ height: `${rows.length * ROW_HEIGHT}px`, position: 'relative' }}>
-          <div class="vtable-slice" style={{ transform: `translateY(${first * ROW_HEIGHT}px)` }}>
-            {rows.slice(first, last).map((row) => (
-              <Row key={row.leaf} row={row} columns={columns} template={template} onOpen={onOpen} />
-            ))}
-          </div>
+          {slots(first, last).map((i) => (
+            <Row key={i % (last - first)} row={rows[i]} index={i} columns={columns} template={template} onOpen={onOpen} />
+          ))}
         </div>
       </div>
     </div>
   );
+}
+
+/** The indexes [first, last) in the order of their keys (index modulo the count), so the children never change order. */
+function slots(first: number, last: number): number[] {
+  const n = last - first;
+  const out = new Array<number>(n);
+  for (let i = first; i < last; i++) out[i % n] = i;
+  return out;
 }

@@ -1,5 +1,5 @@
 /** Search: the query string, a time range, live mode, and the results in a virtual table. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJSON, type EventSummary, type FieldInfo, type SearchResult } from '../api';
 import { QueryInput } from '../components/QueryInput';
 import { VirtualTable, type Column } from '../components/VirtualTable';
@@ -26,44 +26,59 @@ export function SearchPage(props: { q: string; range: string; limit: number; fie
   useEffect(() => setDraft(props.q), [props.q]);
 
   const since = props.range === 'all' ? undefined : props.range;
-  const run = async (signal?: AbortSignal) => {
+  const [stopped, setStopped] = useState(false);
+  // The search running now, to stop it (a new query, or the stop button).
+  const current = useRef<AbortController | null>(null);
+  const busyRef = useRef(false);
+  busyRef.current = busy;
+
+  const run = async (signal: AbortSignal) => {
     setBusy(true);
+    setStopped(false);
     try {
-      const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: props.limit, order: 'newest' }, signal);
-      setResult(r);
+      let acc = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: props.limit, order: 'newest' }, signal);
+      setResult(acc);
       setError(null);
+      // The server answers within a time budget. Until the page is full or every event has
+      // been searched, go on from where it stopped (each part's rows are exact), showing
+      // what has been found so far.
+      while (!acc.complete && !acc.truncated && acc.resumeLeaf !== null && !signal.aborted) {
+        const r: SearchResult = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: props.limit - acc.events.length, order: 'newest', before: acc.resumeLeaf, budget: 250 }, signal);
+        acc = { ...r, events: acc.events.concat(r.events), searched: acc.searched + r.searched };
+        setResult(acc);
+      }
     } catch (err) {
       if ((err as Error).name !== 'AbortError') setError((err as Error).message);
     } finally {
-      setBusy(false);
+      if (!signal.aborted) setBusy(false);
     }
   };
 
-  // The server answers within a time budget; where it stopped, search on from there with
-  // a longer budget and append (the rows are exact for each part searched).
-  const searchFurther = async () => {
-    if (result === null || result.resumeLeaf === null) return;
-    setBusy(true);
-    try {
-      const room = Math.max(1, props.limit - result.events.length);
-      const r = await getJSON<SearchResult>('api/events', { q: props.q, since, limit: room, order: 'newest', before: result.resumeLeaf, budget: 1000 });
-      setResult({ ...r, events: [...result.events, ...r.events], searched: result.searched + r.searched, truncated: r.truncated || result.events.length + r.events.length >= props.limit });
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+  const start = () => {
+    current.current?.abort();
+    const controller = new AbortController();
+    current.current = controller;
+    void run(controller.signal);
+    return controller;
+  };
+
+  const stop = () => {
+    current.current?.abort();
+    setBusy(false);
+    setStopped(true);
   };
 
   useEffect(() => {
-    const controller = new AbortController();
-    void run(controller.signal);
+    const controller = start();
     if (!live) return () => controller.abort();
-    const timer = setInterval(() => void run(controller.signal), 2000);
+    // Live: search again every two seconds, unless the last search is still going.
+    const timer = setInterval(() => {
+      if (current.current?.signal.aborted === false && busyRef.current) return;
+      start();
+    }, 2000);
     return () => {
       clearInterval(timer);
-      controller.abort();
+      current.current?.abort();
     };
   }, [props.q, props.range, props.limit, live]);
 
@@ -112,10 +127,18 @@ export function SearchPage(props: { q: string; range: string; limit: number; fie
           {!result.complete && !result.truncated ? (
             <>
               {' '}
-              · searched the newest {result.searched.toLocaleString()} events so far{' '}
-              <button type="button" class="link" data-testid="search-further" disabled={busy} onClick={() => void searchFurther()}>
-                search further
-              </button>
+              · in the newest {result.searched.toLocaleString()} events{' '}
+              {busy ? (
+                <button type="button" class="link" data-testid="stop-search" onClick={stop}>
+                  stop
+                </button>
+              ) : stopped ? (
+                <button type="button" class="link" data-testid="search-on" onClick={() => void start()}>
+                  (stopped) search again
+                </button>
+              ) : (
+                ''
+              )}
             </>
           ) : (
             ''
