@@ -45,10 +45,10 @@ const MIN_WINDOW = 4_096;
 export async function boundedSearch(store: Store, filter: EventFilter, options: BoundedSearchOptions): Promise<BoundedSearch> {
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const indexed = await store.indexedSize();
-  // The leaves [lo, hi) the filter allows.
-  let lo = Math.max(0, (filter.afterLeaf ?? -1) + 1);
-  let hi = Math.min(indexed, filter.beforeLeaf ?? indexed);
+  // The leaves [lo, hi) the filter allows: its leaf bounds and its time range.
+  const times = await store.timeLeafRange(filter);
+  let lo = Math.max(times.first, (filter.afterLeaf ?? -1) + 1);
+  let hi = Math.min(times.end, filter.beforeLeaf ?? times.end);
   const rows: IndexRow[] = [];
   let window = Math.max(MIN_WINDOW, options.firstWindow ?? DEFAULT_FIRST_WINDOW);
   const target = options.budgetMs / 4;
@@ -72,10 +72,14 @@ export async function boundedSearch(store: Store, filter: EventFilter, options: 
     searched += to - from;
     if (options.newestFirst) hi = from;
     else lo = to;
-    // Aim each window at about a quarter of the budget.
+    // Aim each window at about a quarter of the budget, and never past what is left of it
+    // at the pace of the last one.
+    const size = to - from;
     if (took < target / 4) window *= 4;
     else if (took < target / 2) window *= 2;
     else if (took > target) window = Math.max(MIN_WINDOW, Math.floor(window / 2));
+    const left = options.budgetMs - (now() - started);
+    if (took > 0 && left > 0) window = Math.max(MIN_WINDOW, Math.min(window, Math.floor((size * left) / took)));
   }
   const truncated = rows.length > options.limit;
   if (truncated) rows.length = options.limit;

@@ -51,6 +51,8 @@ export interface Store {
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
   /** True when answering `filter` reads every indexed event (no index narrows it): the caller can say so. */
   readsEverything(filter: EventFilter): Promise<boolean>;
+  /** The indexed leaves [first, end) that the filter's time range (since, until) can match: a search reads only those. */
+  timeLeafRange(filter: EventFilter): Promise<{ first: number; end: number }>;
   /** Events per value of a column (rollups for stats and the Volume view). */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
@@ -278,6 +280,13 @@ class LocalStore implements Store {
 
   async readsEverything(filter: EventFilter): Promise<boolean> {
     return (await this.#needIndex().readsEverything?.(filter)) ?? false;
+  }
+
+  async timeLeafRange(filter: EventFilter): Promise<{ first: number; end: number }> {
+    const index = this.#needIndex();
+    const indexed = await index.indexedSize();
+    const range = (await index.timeLeafRange?.(filter)) ?? { first: 0, end: indexed };
+    return { first: range.first, end: Math.min(range.end, indexed) };
   }
 
   async top(filter: EventFilter, column: GroupColumn, limit: number) {

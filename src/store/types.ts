@@ -104,6 +104,8 @@ export interface EventIndex {
   queryRows(filter: EventFilter & { newestFirst?: boolean }): AsyncIterable<IndexRow>;
   /** True when answering `filter` means reading every indexed event (no index narrows it). */
   readsEverything?(filter: EventFilter): Promise<boolean>;
+  /** The leaves [first, end) that the filter's time range (since, until) can match. */
+  timeLeafRange?(filter: EventFilter): Promise<{ first: number; end: number }>;
   /** Events per value of a column, most first. */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
   /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */

@@ -152,6 +152,15 @@ const cases: { desc: string; tamper: (s: TempStore) => void; want: RegExp; leaf?
     want: /the user rollup for "alice" says \d+ events/,
   },
   {
+    desc: 'a block\'s time range narrowed (since= would skip its events)',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE time_blocks SET max_us = min_us WHERE block = 0`).run();
+      db.close();
+    },
+    want: /the time range of leaves 0–4095 says \d+…\d+ µs, the rows hold \d+…\d+/,
+  },
+  {
     desc: 'an index row deleted',
     tamper: (s) => {
       const db = new Database(join(s.dir, 'index.sqlite'));

@@ -41,7 +41,29 @@ CREATE INDEX IF NOT EXISTS events_resource_leaf ON events (resource, leaf);
 CREATE INDEX IF NOT EXISTS events_name ON events (name);
 CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
 CREATE TABLE IF NOT EXISTS rollup (col INTEGER NOT NULL, id INTEGER NOT NULL, events INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY (col, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS time_blocks (block INTEGER PRIMARY KEY, min_us INTEGER NOT NULL, max_us INTEGER NOT NULL);
 `;
+
+/**
+ * Leaves per row of time_blocks: the earliest and latest event time of each run of
+ * 4,096 leaves (a min/max skip index). Events arrive nearly, not exactly, in time order
+ * (a watch is logged when it ends, long after it was received), so the first leaf at or
+ * after a time is found exactly by taking the first block whose latest time reaches it
+ * and reading that block alone, instead of walking the table from leaf 0.
+ */
+const TIME_BLOCK_SHIFT = 12;
+const TIME_BLOCK_SIZE = 1 << TIME_BLOCK_SHIFT;
+
+/** time_blocks from the rows (inside a transaction), then marked complete. */
+function fillTimeBlocks(db: Database.Database): void {
+  db.prepare(`DELETE FROM time_blocks`).run();
+  db.prepare(`INSERT INTO time_blocks (block, min_us, max_us) SELECT leaf >> ${TIME_BLOCK_SHIFT}, min(time_us), max(time_us) FROM events WHERE time_us IS NOT NULL GROUP BY 1`).run();
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('time_blocks', '1')`).run();
+}
+
+function nullableNumber(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
 
 type TextKey = Exclude<keyof IndexRow, 'leaf' | 'auditID' | 'responseCode' | 'requestReceivedTimestamp' | 'stageTimestamp' | 'timeUs'>;
 
@@ -184,11 +206,13 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     if (hasMeta && version !== SCHEMA_VERSION) {
       // An index of an older layout: it is derived, so it is dropped and rebuilt from the
       // ledger (the store catches up a writable index when it opens).
-      db.exec(`DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS strings; DROP TABLE IF EXISTS rollup; DROP TABLE IF EXISTS meta;`);
+      db.exec(`DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS strings; DROP TABLE IF EXISTS rollup; DROP TABLE IF EXISTS time_blocks; DROP TABLE IF EXISTS meta;`);
     }
     db.exec(SCHEMA);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('leaves', '0')`).run();
     db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
+    // Made before time_blocks existed (or new): one pass over the time column fills it.
+    if (db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() !== '1') db.transaction(() => fillTimeBlocks(db))();
   } else {
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get();
     if (version !== SCHEMA_VERSION) {
@@ -248,8 +272,28 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   };
 
   // --- filters ---
-  const minLeafSince = db.prepare(`SELECT min(leaf) FROM events WHERE time_us >= ?`).pluck();
-  const maxLeafUntil = db.prepare(`SELECT max(leaf) FROM events WHERE time_us < ?`).pluck();
+  // time_blocks is complete once meta says so (an index of schema 3 made before it existed
+  // fills it on its next writable open); until then the leaf bounds take the slow way.
+  const hasTimeBlocks = () => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'time_blocks'`).get() !== undefined && db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() === '1';
+  const timeBlocks = hasTimeBlocks();
+  const firstBlockReaching = timeBlocks ? db.prepare(`SELECT min(block) FROM time_blocks WHERE max_us >= ?`).pluck() : null;
+  const lastBlockBefore = timeBlocks ? db.prepare(`SELECT max(block) FROM time_blocks WHERE min_us < ?`).pluck() : null;
+  const minLeafInRange = db.prepare(`SELECT min(leaf) FROM events WHERE leaf >= ? AND leaf < ? AND time_us >= ?`).pluck();
+  const maxLeafInRange = db.prepare(`SELECT max(leaf) FROM events WHERE leaf >= ? AND leaf < ? AND time_us < ?`).pluck();
+  const minLeafSinceSlow = db.prepare(`SELECT min(leaf) FROM events WHERE time_us >= ?`).pluck();
+  const maxLeafUntilSlow = db.prepare(`SELECT max(leaf) FROM events WHERE time_us < ?`).pluck();
+  /** The first leaf of an event at or after t, or null. */
+  const minLeafSince = (t: number): number | null => {
+    if (firstBlockReaching === null) return nullableNumber(minLeafSinceSlow.get(t));
+    const block = nullableNumber(firstBlockReaching.get(t));
+    return block === null ? null : nullableNumber(minLeafInRange.get(block * TIME_BLOCK_SIZE, (block + 1) * TIME_BLOCK_SIZE, t));
+  };
+  /** The last leaf of an event before t, or null. */
+  const maxLeafUntil = (t: number): number | null => {
+    if (lastBlockBefore === null) return nullableNumber(maxLeafUntilSlow.get(t));
+    const block = nullableNumber(lastBlockBefore.get(t));
+    return block === null ? null : nullableNumber(maxLeafInRange.get(block * TIME_BLOCK_SIZE, (block + 1) * TIME_BLOCK_SIZE, t));
+  };
   /** The WHERE clause of the query filters (values bound, never spliced). */
   const whereOf = (filter: EventFilter): { where: string; args: unknown[] } => {
     const where: string[] = [];
@@ -314,13 +358,13 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       // The same bound on leaves (events arrive nearly in time order), so that a query in
       // leaf order reads only the range's rows instead of the whole table.
       where.push('leaf >= ?');
-      args.push(Number(minLeafSince.get(filter.sinceUs) ?? Number.MAX_SAFE_INTEGER));
+      args.push(minLeafSince(filter.sinceUs) ?? Number.MAX_SAFE_INTEGER);
     }
     if (filter.untilUs !== undefined) {
       where.push('time_us < ?');
       args.push(filter.untilUs);
       where.push('leaf <= ?');
-      args.push(Number(maxLeafUntil.get(filter.untilUs) ?? -1));
+      args.push(maxLeafUntil(filter.untilUs) ?? -1);
     }
     return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
   };
@@ -338,6 +382,8 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   const getLeaves = db.prepare(`SELECT value FROM meta WHERE key = 'leaves'`).pluck();
   const seenMany = db.prepare(`SELECT audit_id, stage FROM events WHERE audit_id IN (${Array.from({ length: SEEN_CHUNK }, () => '?').join(',')})`);
   const bumpRollup = db.prepare(`INSERT INTO rollup (col, id, events, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (col, id) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`);
+  // (A reader of an index made before time_blocks existed has no such table.)
+  const bumpTimeBlock = readonly ? null : db.prepare(`INSERT INTO time_blocks (block, min_us, max_us) VALUES (?, ?, ?) ON CONFLICT (block) DO UPDATE SET min_us = min(min_us, excluded.min_us), max_us = max(max_us, excluded.max_us)`);
   const rollupColumnIndex = new Map(ROLLUP_COLUMNS.map((c, i) => [c, i]));
   const rollupKeyOf = (column: GroupColumn, v: Record<string, unknown>): number => {
     const x = v[column];
@@ -378,8 +424,24 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       }
     }
     for (const s of sums.values()) bumpRollup.run(s.col, s.id, s.events, s.bytes);
+    // The batch's time range per block of leaves.
+    let block = -1;
+    let lo = 0;
+    let hi = 0;
+    for (const r of rows) {
+      if (r.timeUs === null) continue;
+      const b = Math.floor(r.leaf / TIME_BLOCK_SIZE);
+      if (b !== block) {
+        if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
+        block = b;
+        lo = hi = r.timeUs;
+      } else if (r.timeUs < lo) lo = r.timeUs;
+      else if (r.timeUs > hi) hi = r.timeUs;
+    }
+    if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
     setLeaves.run(String(leaves));
   });
+
   const rebuildRollup = () => {
     db.prepare(`DELETE FROM rollup`).run();
     ROLLUP_COLUMNS.forEach((column, c) => {
@@ -450,6 +512,11 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
         const { bytes: _bytes, ...row } = toRow(r);
         yield row;
       }
+    },
+    async timeLeafRange(filter: EventFilter) {
+      const first = filter.sinceUs === undefined ? 0 : (minLeafSince(filter.sinceUs) ?? Number.MAX_SAFE_INTEGER);
+      const end = filter.untilUs === undefined ? Number(getLeaves.get() ?? 0) : (maxLeafUntil(filter.untilUs) ?? -1) + 1;
+      return { first, end };
     },
     async readsEverything(filter: EventFilter) {
       // SQLite's own plan: a SCAN of the events table (rather than a SEARCH through an
@@ -533,6 +600,14 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
         const bad = db.prepare(sql).get(none, c) as { k: unknown; en: unknown; eb: unknown; rn: unknown; rb: unknown } | undefined;
         if (bad !== undefined) return `the ${column} rollup for ${JSON.stringify(keyText(column, bad.k))} says ${String(bad.rn ?? 0)} events / ${String(bad.rb ?? 0)} bytes, the rows hold ${String(bad.en ?? 0)} / ${String(bad.eb ?? 0)}`;
       }
+      if (timeBlocks) {
+        // A time range that hid rows would make since= and until= miss events.
+        const bad = db.prepare(`SELECT coalesce(e.block, t.block) AS block, e.lo, e.hi, t.min_us, t.max_us FROM
+          (SELECT leaf >> ${TIME_BLOCK_SHIFT} AS block, min(time_us) AS lo, max(time_us) AS hi FROM events WHERE time_us IS NOT NULL GROUP BY 1) e
+          FULL OUTER JOIN time_blocks t ON t.block = e.block
+          WHERE e.lo IS NOT t.min_us OR e.hi IS NOT t.max_us LIMIT 1`).get() as { block: number; lo: unknown; hi: unknown; min_us: unknown; max_us: unknown } | undefined;
+        if (bad !== undefined) return `the time range of leaves ${Number(bad.block) * TIME_BLOCK_SIZE}–${(Number(bad.block) + 1) * TIME_BLOCK_SIZE - 1} says ${String(bad.min_us ?? 'none')}…${String(bad.max_us ?? 'none')} µs, the rows hold ${String(bad.lo ?? 'none')}…${String(bad.hi ?? 'none')}`;
+      }
       return null;
     },
     async clear(from = 0) {
@@ -540,6 +615,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
         db.prepare(`DELETE FROM events`).run();
         db.prepare(`DELETE FROM rollup`).run();
         db.prepare(`DELETE FROM strings`).run();
+        fillTimeBlocks(db);
         setLeaves.run(String(from));
       })();
       forgetStrings();
@@ -548,6 +624,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       db.transaction(() => {
         db.prepare(`DELETE FROM events WHERE leaf < ?`).run(keepFrom);
         rebuildRollup();
+        fillTimeBlocks(db);
       })();
     },
     async close() {
