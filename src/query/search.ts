@@ -39,7 +39,7 @@ export interface BoundedSearch {
   searched: number;
 }
 
-const DEFAULT_FIRST_WINDOW = 65_536;
+const DEFAULT_FIRST_WINDOW = 8_192;
 const MIN_WINDOW = 4_096;
 
 export async function boundedSearch(store: Store, filter: EventFilter, options: BoundedSearchOptions): Promise<BoundedSearch> {

@@ -12,7 +12,9 @@
  * microseconds. Integer columns make small, fast secondary indexes: (audit_id, stage) for
  * dedupe, (user, leaf) and (resource, leaf) so that the newest events of one come in order
  * without a sort, name, and time. `rollup` keeps events and bytes per value of the
- * grouping columns as rows arrive, so top-N over the whole store is a small read.
+ * grouping columns as rows arrive, so top-N over the whole store is a small read, and
+ * `time_blocks` the time range of each run of 4,096 leaves, so a time range finds its
+ * first and last leaf without walking the table.
  * Nothing of better-sqlite3 leaves this file.
  */
 import { BlockList, isIP } from 'node:net';
