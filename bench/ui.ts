@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     await loadDemoData(store, events, 3);
   }
   const loadSeconds = (performance.now() - t0) / 1000;
+  store.readsOffThread(); // as kubetrail serve runs
   const uiDir = fileURLToPath(new URL('../web', import.meta.url));
   const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token, uiDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
 
     const store = await openStore(home.storeDir, { signingKey: readFileSync(home.signingKeyPath, 'utf8') });
     await store.indexInBackground(); // as kubetrail serve runs
+    store.readsOffThread();
     const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token });
     const real = await blastFromChild(`${running.url}/webhook`, events, batch, clients, caFile, home.token);
     await running.close();

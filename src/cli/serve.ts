@@ -94,6 +94,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
         const store = await openStore(storeDir, { signingKey });
         // Webhook batches are answered once the ledger has them; the index follows on a worker thread.
         await store.indexInBackground();
+        store.readsOffThread();
         const loaded = await (await loadServer()).loadDemoData(store, demo);
         if (loaded > 0) notes.push(`loaded ${loaded} generated demo events into the empty store`);
         const running = await (await loadServer()).startServer({ store, host: listen.host, port: listen.port, tls, token, maxBodyBytes: maxBody, uiDir: opts.ui && existsSync(UI_DIR) ? UI_DIR : undefined, verifierKey: readStoreVerifierKey(storeDir) });

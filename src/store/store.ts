@@ -14,6 +14,7 @@ import { planRetention, type RetentionOptions, type RetentionPlan } from './rete
 import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/layout.js';
 import { BackgroundIndexer } from './sqlite/background.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
+import { ReaderThread } from './sqlite/reader-thread.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
 import { dedupeKeyString } from './types.js';
 
@@ -75,6 +76,12 @@ export interface Store {
    * long-running writers: ingest, tail, serve.
    */
   indexInBackground(options?: { maxBehind?: number; delayMs?: number }): Promise<void>;
+  /**
+   * From now on, aggregations over many rows (top-N with a filter, timelines, health) run
+   * on a reader thread of their own: for a server, whose thread acknowledges webhook
+   * batches and must never wait seconds for one of them.
+   */
+  readsOffThread(): void;
   close(): Promise<void>;
 }
 
@@ -153,6 +160,7 @@ class LocalStore implements Store {
   readonly #index: EventIndex | null;
 
   #background: BackgroundIndexer | null = null;
+  #reader: ReaderThread | null = null;
   readonly #indexPath: string | null;
 
   constructor(dir: string, ledger: FileLedger, index: EventIndex | null, indexPath: string | null = null) {
@@ -290,15 +298,23 @@ class LocalStore implements Store {
   }
 
   async top(filter: EventFilter, column: GroupColumn, limit: number) {
+    // Over the whole store the rollup answers at once; with a filter the rows are counted.
+    if (this.#reader !== null && !isWholeStore(filter)) return this.#reader.read<Awaited<ReturnType<EventIndex['top']>>>('top', filter, column, limit);
     return this.#needIndex().top(filter, column, limit);
   }
 
   async health(filter: EventFilter, examples: number): Promise<IndexHealth> {
+    if (this.#reader !== null) return this.#reader.read<IndexHealth>('health', filter, examples);
     return this.#needIndex().health(filter, examples);
   }
 
   async timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number) {
+    if (this.#reader !== null) return this.#reader.read<Awaited<ReturnType<EventIndex['timeline']>>>('timeline', filter, column, stepUs, series);
     return this.#needIndex().timeline(filter, column, stepUs, series);
+  }
+
+  readsOffThread(): void {
+    if (this.#reader === null && this.#index !== null && this.#indexPath !== null) this.#reader = new ReaderThread(this.#indexPath);
   }
 
   async values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]> {
@@ -368,9 +384,19 @@ class LocalStore implements Store {
       await bg.close();
       if (bg.failure !== null) this.#indexBehind = true;
     }
+    if (this.#reader !== null) {
+      const reader = this.#reader;
+      this.#reader = null;
+      await reader.close();
+    }
     this.#ledger.close();
     await this.#index?.close();
   }
+}
+
+/** A filter that leaves every event in (only a limit), which the rollups answer. */
+function isWholeStore(filter: EventFilter): boolean {
+  return Object.entries(filter).every(([k, v]) => v === undefined || k === 'limit');
 }
 
 /**

@@ -21,6 +21,7 @@ export async function testServer(options: Partial<ServeOptions> & { storeDir?: s
   const home = await prepareHome(join(dir, 'home'), { hosts: ['127.0.0.1', 'localhost'], webhookUrl: 'https://127.0.0.1:1/webhook' });
   const store = await openStore(options.storeDir ?? home.storeDir, { signingKey: options.signingKey ?? readFileSync(home.signingKeyPath, 'utf8') });
   await store.indexInBackground();
+  store.readsOffThread();
   const running = await startServer({ store, host: '127.0.0.1', port: 0, tls: { certPem: home.server.certPem, keyPem: home.server.keyPem, clientCaPem: home.ca.certPem }, token: home.token, ...options });
   return {
     home,
