@@ -119,10 +119,16 @@ function decodeAuditID(v: unknown): string | null {
 
 /** kube-apiserver's timestamp form, 2026-11-23T10:00:00.123456Z, from microseconds. */
 function formatMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-11-23T10:00:00.123Z
-  return `${iso.slice(0, 20)}${String((ms % 1000) * 1000 + (us - ms * 1000)).padStart(6, '0')}Z`;
+  // Rows come in leaf order, and neighbours share their second: its text is made once.
+  const second = Math.floor(us / 1e6);
+  if (second !== lastFormattedSecond) {
+    lastFormattedSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20); // 2026-11-23T10:00:00.
+  }
+  return `${lastSecondText}${String(us - second * 1e6).padStart(6, '0')}Z`;
 }
+let lastFormattedSecond = Number.NaN;
+let lastSecondText = '';
 
 /** A timestamp in kube-apiserver's exact form as an integer (µs); any other text as it is. */
 function encodeTime(text: string | null): number | string | null {
