@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ingestFiles, orderLogFiles } from '../ingest/index.js';
-import { createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
+import { INDEX_FILE, createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
 import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
 import { formatBytes } from './files.js';
 import { readKeyFile, signingKeyFrom, withStoreErrors } from './store-access.js';
@@ -87,6 +87,8 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
         if (report.problem !== null) {
           const p = report.problem;
           ctx.err.write(`kubetrail: tampered: ${p.file}${p.leaf !== null ? ` (event ${p.leaf})` : ''}: ${p.message}\n`);
+          // The index is derived from the ledger: when only it disagrees, it can be rebuilt.
+          if (p.file === INDEX_FILE) ctx.err.write(`kubetrail: the ledger checked up to there is intact; the index is derived from it: kubetrail reindex --store ${opts.store} rebuilds it\n`);
         }
         ctx.exitCode = report.ok ? EXIT_OK : EXIT_NEGATIVE;
       });

@@ -18,3 +18,4 @@ export { planRetention, parseAge, parseSize } from './retention.js';
 export type { RetentionOptions, RetentionPlan } from './retention.js';
 export type { PruneRecord } from './ledger-files/prune-record.js';
 export type { SegmentInfo } from './ledger-files/file-ledger.js';
+export { INDEX_FILE } from './ledger-files/layout.js';

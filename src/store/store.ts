@@ -16,7 +16,7 @@ import { BackgroundIndexer } from './sqlite/background.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import { ReaderThread } from './sqlite/reader-thread.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
-import { dedupeKeyString } from './types.js';
+import { dedupeKeyString, isEmptyFilter } from './types.js';
 
 /** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
 export interface PendingEvent {
@@ -161,17 +161,20 @@ class LocalStore implements Store {
 
   #background: BackgroundIndexer | null = null;
   #reader: ReaderThread | null = null;
+  /** The index's file, for the threads that open it too (null without an index). */
   readonly #indexPath: string | null;
+  readonly #writable: boolean;
 
-  constructor(dir: string, ledger: FileLedger, index: EventIndex | null, indexPath: string | null = null) {
+  constructor(dir: string, ledger: FileLedger, index: EventIndex | null, indexPath: string | null, writable: boolean) {
     this.dir = dir;
     this.#ledger = ledger;
     this.#index = index;
     this.#indexPath = indexPath;
+    this.#writable = writable;
   }
 
   async indexInBackground(options: { maxBehind?: number; delayMs?: number } = {}): Promise<void> {
-    if (this.#background !== null || this.#index === null || this.#indexPath === null) return;
+    if (this.#background !== null || !this.#writable || this.#indexPath === null) return;
     await this.#indexCaughtUp();
     this.#background = new BackgroundIndexer(this.#indexPath, options.maxBehind, options.delayMs);
   }
@@ -225,9 +228,10 @@ class LocalStore implements Store {
     // Compressed on the thread pool first (this thread is free meanwhile), then written.
     const leaves = batch.map((e) => e.bytes);
     const result = this.#ledger.append(leaves, await this.#ledger.compress(leaves));
+    const rows = batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length }));
     if (this.#background !== null) {
       try {
-        await this.#background.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length })));
+        await this.#background.add(rows);
       } catch {
         // Committed all the same; the index catches up here before the next commit.
         await this.#backgroundFailed();
@@ -236,7 +240,7 @@ class LocalStore implements Store {
     }
     if (this.#index !== null) {
       try {
-        await this.#index.add(batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length })));
+        await this.#index.add(rows);
       } catch {
         // The batch is committed (the ledger is the record); the index is a view that
         // catches up from the ledger before the next commit or dedupe check.
@@ -299,7 +303,7 @@ class LocalStore implements Store {
 
   async top(filter: EventFilter, column: GroupColumn, limit: number) {
     // Over the whole store the rollup answers at once; with a filter the rows are counted.
-    if (this.#reader !== null && !isWholeStore(filter)) return this.#reader.read<Awaited<ReturnType<EventIndex['top']>>>('top', filter, column, limit);
+    if (this.#reader !== null && !isEmptyFilter(filter)) return this.#reader.read<Awaited<ReturnType<EventIndex['top']>>>('top', filter, column, limit);
     return this.#needIndex().top(filter, column, limit);
   }
 
@@ -314,7 +318,7 @@ class LocalStore implements Store {
   }
 
   readsOffThread(): void {
-    if (this.#reader === null && this.#index !== null && this.#indexPath !== null) this.#reader = new ReaderThread(this.#indexPath);
+    if (this.#reader === null && this.#indexPath !== null) this.#reader = new ReaderThread(this.#indexPath);
   }
 
   async values(column: Parameters<EventIndex['values']>[0], prefix: string, limit: number): Promise<string[]> {
@@ -394,11 +398,6 @@ class LocalStore implements Store {
   }
 }
 
-/** A filter that leaves every event in (only a limit), which the rollups answer. */
-function isWholeStore(filter: EventFilter): boolean {
-  return Object.entries(filter).every(([k, v]) => v === undefined || k === 'limit');
-}
-
 /**
  * Opens the store in `dir`. With a signing key it is writable: an interrupted batch is
  * rolled back to the last checkpoint and the index is caught up with the ledger.
@@ -426,7 +425,7 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     if (options.index !== false) {
       if (writable || existsSync(indexPath)) index = openSqliteIndex(indexPath, { readonly: !writable });
     }
-    const store = new LocalStore(dir, ledger, index, writable && index !== null ? indexPath : null);
+    const store = new LocalStore(dir, ledger, index, index !== null ? indexPath : null, writable);
     if (signer !== undefined && index !== null) {
       // Finish a prune that was signed but not yet applied to the index.
       try {
@@ -452,8 +451,8 @@ export async function reindexStore(dir: string): Promise<{ events: number }> {
   const storeKey = readStoreVerifierKey(dir);
   const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
   const ledger = FileLedger.open(dir, { verifier });
-  const index = openSqliteIndex(join(dir, INDEX_FILE));
-  const store = new LocalStore(dir, ledger, index);
+  const indexPath = join(dir, INDEX_FILE);
+  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false);
   try {
     return { events: await store.reindex() };
   } finally {

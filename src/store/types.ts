@@ -130,3 +130,8 @@ export interface EventIndex {
 export function dedupeKeyString(k: DedupeKey): string {
   return `${k.auditID}\u0000${k.stage}`;
 }
+
+/** A filter that leaves every event in (a limit at most): what the rollups answer without reading rows. */
+export function isEmptyFilter(filter: EventFilter): boolean {
+  return Object.entries(filter).every(([k, v]) => v === undefined || k === 'limit');
+}

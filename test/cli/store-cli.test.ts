@@ -1,5 +1,6 @@
 /** The record's commands through the real CLI: keygen, ingest, verify, query, reindex, and kill -9 mid-ingest. */
 import { strict as assert } from 'node:assert';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,6 +128,17 @@ test('ingest, query with known answers, verify, tamper, reindex', async () => {
   assert.equal(strange.code, 1);
   assert.match(strange.stderr, /checkpoint/);
   assert.equal((await runCli(['verify', '--store', dir, '--key', join(root, 'no-such-key')])).code, 2);
+
+  // An index row changed: exit 1, and the way out (the index is derived from the ledger).
+  const db = new Database(join(dir, 'index.sqlite'));
+  db.prepare(`UPDATE events SET response_code = 599 WHERE leaf = 3`).run();
+  db.close();
+  const badIndex = await runCli(['verify', '--store', dir]);
+  assert.equal(badIndex.code, 1);
+  assert.match(badIndex.stderr, /tampered: index\.sqlite \(event 3\)/);
+  assert.match(badIndex.stderr, new RegExp(`kubetrail reindex --store ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} rebuilds it`));
+  assert.equal((await runCli(['reindex', '--store', dir])).code, 0);
+  assert.equal((await runCli(['verify', '--store', dir])).code, 0, 'rebuilt, it agrees again');
 
   // A flipped byte in a segment: exit 1, naming the segment and the event.
   const seg = join(dir, 'ledger', 'seg-000000.klog');

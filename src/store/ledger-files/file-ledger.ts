@@ -26,8 +26,6 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zc, deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
-
-const deflateRawAsync = promisify(deflateRaw);
 import {
   HASH_SIZE,
   equalHashes,
@@ -67,9 +65,12 @@ import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from '
 
 export { listSegments, readCheckpoint, writeFileAtomic };
 
+const deflateRawAsync = promisify(deflateRaw);
+
 /** A batch's blocks, compressed ahead of append() (see FileLedger.compress). */
 export interface CompressedBlocks {
-  count: number;
+  /** The leaves they were made from: append() must be given the same array. */
+  leaves: readonly Uint8Array[];
   spans: Array<[number, number]>;
   payloadLengths: number[];
   compressed: Uint8Array[];
@@ -294,11 +295,6 @@ export class FileLedger {
   }
 
   /**
-   * Commits one batch of leaves (exact event bytes) and returns when it is durable and
-   * signed. On failure nothing of the batch remains (files are truncated back) and the
-   * error is thrown; the ledger stays usable.
-   */
-  /**
    * The blocks a batch will be written as, compressed on the thread pool (all blocks at
    * once, so on every core) while the caller's thread is free; append() then only writes.
    */
@@ -306,7 +302,7 @@ export class FileLedger {
     const spans = this.#blockSpans(leaves);
     const payloads = spans.map(([s, e]) => encodePayload(leaves.slice(s, e) as Uint8Array[]));
     const compressed = await Promise.all(payloads.map((p) => deflateRawAsync(p, { level: this.#level, strategy: zc.Z_DEFAULT_STRATEGY })));
-    return { count: leaves.length, spans, payloadLengths: payloads.map((p) => p.length), compressed };
+    return { leaves, spans, payloadLengths: payloads.map((p) => p.length), compressed };
   }
 
   /** [start, end) of each block: as many leaves as fit in blockBytes, at least one. */
@@ -323,8 +319,16 @@ export class FileLedger {
     return spans;
   }
 
+  /**
+   * Commits one batch of leaves (exact event bytes) and returns when it is durable and
+   * signed. On failure nothing of the batch remains (files are truncated back) and the
+   * error is thrown; the ledger stays usable. `precompressed`: the batch's blocks from
+   * compress(leaves), with the very same array.
+   */
   append(leaves: readonly Uint8Array[], precompressed?: CompressedBlocks): AppendResult {
     this.#open();
+    // Blocks of other leaves would be written under these leaves' hashes.
+    if (precompressed !== undefined && precompressed.leaves !== leaves) throw new Error('kubetrail/store: internal: append() was given blocks compressed from other leaves');
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'the ledger was opened without a signing key; it is read-only');
     const first = this.#size;
     if (leaves.length === 0) return { first, size: first, checkpoint: this.#checkpoint ?? '' };
@@ -333,7 +337,7 @@ export class FileLedger {
     try {
       // Blocks.
       const newEntries: BlockEntry[] = [];
-      if (precompressed !== undefined && precompressed.count === leaves.length) {
+      if (precompressed !== undefined) {
         precompressed.spans.forEach(([start, end], b) => {
           newEntries.push(this.#writeCompressed(end - start, first + start, precompressed.payloadLengths[b], precompressed.compressed[b], touched));
         });
@@ -438,8 +442,9 @@ export class FileLedger {
     to = Math.min(to, this.#size);
     if (from < to) this.#notPruned(from);
     let n = from;
-    while (n < to) {
-      const b = this.#entries.find(n);
+    // One search for the first block; the blocks after it follow in order (a reader's
+    // block table is in the file: a search per block would cost ~17 reads each).
+    for (let b = from < to ? this.#entries.find(n) : 0; n < to; b++) {
       const first = this.#entries.firstLeaf(b);
       const leaves = this.#blockLeaves(b);
       for (; n < to && n < first + leaves.length; n++) yield leaves[n - first];

@@ -177,10 +177,9 @@ export class BlockTable {
    * (an interrupted batch a writer will truncate) are left out.
    */
   static inFile(fd: number, fileBytes: number, size: number): { table: BlockTable; covered: number } | { problem: string } {
-    const inFile = Math.floor(fileBytes / BLOCK_ENTRY_SIZE);
-    if (size === 0) return { table: new BlockTable(Buffer.alloc(0), 0, fd), covered: 0 };
-    if (inFile === 0) return { table: new BlockTable(Buffer.alloc(0), 0, fd), covered: 0 };
-    const table = new BlockTable(Buffer.alloc(0), inFile, fd);
+    const entries = Math.floor(fileBytes / BLOCK_ENTRY_SIZE);
+    if (size === 0 || entries === 0) return { table: new BlockTable(Buffer.alloc(0), 0, fd), covered: 0 };
+    const table = new BlockTable(Buffer.alloc(0), entries, fd);
     if (table.firstLeaf(0) !== 0) return { problem: `entry 0 starts at leaf ${table.firstLeaf(0)}, expected 0` };
     const last = table.find(size - 1);
     const end = table.firstLeaf(last) + table.#count(last);

@@ -21,7 +21,7 @@ import { BlockList, isIP } from 'node:net';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from '../types.js';
-import { dedupeKeyString } from '../types.js';
+import { dedupeKeyString, isEmptyFilter } from '../types.js';
 import { StoreError } from '../errors.js';
 
 const SCHEMA_VERSION = '3';
@@ -61,6 +61,11 @@ function fillTimeBlocks(db: Database.Database): void {
   db.prepare(`DELETE FROM time_blocks`).run();
   db.prepare(`INSERT INTO time_blocks (block, min_us, max_us) SELECT leaf >> ${TIME_BLOCK_SHIFT}, min(time_us), max(time_us) FROM events WHERE time_us IS NOT NULL GROUP BY 1`).run();
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('time_blocks', '1')`).run();
+}
+
+/** A block's time range for people: two timestamps, or "no times". */
+function timeSpan(lo: unknown, hi: unknown): string {
+  return lo === null || lo === undefined ? 'no times' : `${formatMicros(Number(lo))} to ${formatMicros(Number(hi))}`;
 }
 
 function nullableNumber(v: unknown): number | null {
@@ -181,9 +186,6 @@ function limitOf(filter: EventFilter): string {
   return filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
 }
 
-function isEmptyFilter(filter: EventFilter): boolean {
-  return Object.entries(filter).every(([k, v]) => v === undefined || k === 'limit');
-}
 
 export interface SqliteIndexOptions {
   readonly?: boolean;
@@ -282,8 +284,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   // --- filters ---
   // time_blocks is complete once meta says so (an index of schema 3 made before it existed
   // fills it on its next writable open); until then the leaf bounds take the slow way.
-  const hasTimeBlocks = () => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'time_blocks'`).get() !== undefined && db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() === '1';
-  const timeBlocks = hasTimeBlocks();
+  const timeBlocks = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'time_blocks'`).get() !== undefined && db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() === '1';
   const firstBlockReaching = timeBlocks ? db.prepare(`SELECT min(block) FROM time_blocks WHERE max_us >= ?`).pluck() : null;
   const lastBlockBefore = timeBlocks ? db.prepare(`SELECT max(block) FROM time_blocks WHERE min_us < ?`).pluck() : null;
   const minLeafInRange = db.prepare(`SELECT min(leaf) FROM events WHERE leaf >= ? AND leaf < ? AND time_us >= ?`).pluck();
@@ -614,7 +615,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
           (SELECT leaf >> ${TIME_BLOCK_SHIFT} AS block, min(time_us) AS lo, max(time_us) AS hi FROM events WHERE time_us IS NOT NULL GROUP BY 1) e
           FULL OUTER JOIN time_blocks t ON t.block = e.block
           WHERE e.lo IS NOT t.min_us OR e.hi IS NOT t.max_us LIMIT 1`).get() as { block: number; lo: unknown; hi: unknown; min_us: unknown; max_us: unknown } | undefined;
-        if (bad !== undefined) return `the time range of leaves ${Number(bad.block) * TIME_BLOCK_SIZE}–${(Number(bad.block) + 1) * TIME_BLOCK_SIZE - 1} says ${String(bad.min_us ?? 'none')}…${String(bad.max_us ?? 'none')} µs, the rows hold ${String(bad.lo ?? 'none')}…${String(bad.hi ?? 'none')}`;
+        if (bad !== undefined) return `the time range of leaves ${Number(bad.block) * TIME_BLOCK_SIZE}–${(Number(bad.block) + 1) * TIME_BLOCK_SIZE - 1} says ${timeSpan(bad.min_us, bad.max_us)}, the rows hold ${timeSpan(bad.lo, bad.hi)}`;
       }
       return null;
     },
