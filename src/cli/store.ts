@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { ingestFiles, orderLogFiles } from '../ingest/index.js';
 import { INDEX_FILE, createStoreKeys, openStore, reindexStore, verifyStore, type Store } from '../store/index.js';
-import { EXIT_NEGATIVE, EXIT_OK, UsageError, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
+import { EXIT_NEGATIVE, EXIT_OK, diagnostic, parseOutputFormat, write, type CliContext } from './context.js';
 import { formatBytes } from './files.js';
 import { readKeyFile, signingKeyFrom, withStoreErrors } from './store-access.js';
 

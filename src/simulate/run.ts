@@ -39,6 +39,29 @@ interface Pending {
 
 const WORKER_URL = compiledModule('simulate/worker.js');
 
+/**
+ * What follows a chunk's counts, chunk after chunk in input order: its problems at their
+ * line numbers in the file (a chunk whose first line is null goes on from the one before),
+ * then progress.
+ */
+class AfterEachChunk {
+  #nextLine = 1;
+
+  constructor(
+    private readonly options: ReplayOptions,
+    private readonly progress: () => void,
+    private readonly onBytes: (n: number) => void,
+  ) {}
+
+  done(chunk: Pending, outcome: ChunkOutcome): void {
+    const first = chunk.firstLine ?? this.#nextLine;
+    this.#nextLine = first + outcome.lines;
+    for (const pr of outcome.problems) this.options.onProblem?.(chunk.file, first + pr.line - 1, pr.column, pr.message);
+    this.onBytes(chunk.size);
+    this.progress();
+  }
+}
+
 /** A pool of replay workers fed in order; results merged in order. */
 class Pool {
   readonly #workers: Worker[] = [];
@@ -46,7 +69,7 @@ class Pool {
   readonly #done = new Map<number, { counts: unknown } & ChunkOutcome>();
   #nextId = 0;
   #nextMerge = 0;
-  #nextLine = 1;
+  readonly #after: AfterEachChunk;
   #waiters: Array<() => void> = [];
   #failure: Error | null = null;
 
@@ -54,10 +77,9 @@ class Pool {
     private readonly counter: EventCounter<unknown>,
     setup: WorkerSetup,
     n: number,
-    private readonly options: ReplayOptions,
-    private readonly progress: () => void,
-    private readonly onBytes: (n: number) => void,
+    after: AfterEachChunk,
   ) {
+    this.#after = after;
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_URL, { workerData: { kubetrailReplay: setup } });
       w.on('message', (m: { id: number; counts: unknown } & ChunkOutcome) => {
@@ -87,11 +109,7 @@ class Pool {
       this.#inflight.delete(this.#nextMerge);
       this.#nextMerge++;
       this.counter.merge(m.counts);
-      const firstLine = job.firstLine ?? this.#nextLine;
-      this.#nextLine = firstLine + m.lines;
-      for (const pr of m.problems) this.options.onProblem?.(job.file, firstLine + pr.line - 1, pr.column, pr.message);
-      this.onBytes(job.size);
-      this.progress();
+      this.#after.done(job, m);
     }
     this.#wake();
   }
@@ -106,15 +124,14 @@ class Pool {
 
   /**
    * Sends a chunk (whose first line is `firstLine` of `file`, null: the line after the
-   * previous chunk's); waits while too many are in flight. `owned`: the chunk's memory is
-   * this call's to give away (else it is copied first).
+   * previous chunk's); waits while too many are in flight.
    */
-  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null, owned = false): Promise<void> {
+  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null): Promise<void> {
     await this.#room(this.#workers.length * 3);
     const id = this.#nextId++;
     this.#inflight.set(id, { file, firstLine, size: chunk.length });
     // The memory moves to the worker: stream buffers are pooled and must be copied first.
-    const mine = owned ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk);
+    const mine = new Uint8Array(chunk);
     const job: WorkerJob = { id, chunk: mine, offsets };
     const transfer: ArrayBuffer[] = [mine.buffer as ArrayBuffer];
     if (offsets !== null) transfer.push(offsets.buffer as ArrayBuffer);
@@ -142,28 +159,17 @@ class Inline {
   constructor(
     private readonly counter: EventCounter<unknown>,
     private readonly fullParse: boolean,
-    private readonly options: ReplayOptions,
-    private readonly progress: () => void,
-    private readonly onBytes: (n: number) => void,
+    private readonly after: AfterEachChunk,
   ) {}
 
-  #nextLine = 1;
   readonly #files = new FileRanges();
 
-  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null, _owned = false): Promise<void> {
-    this.#count(file, firstLine, chunk.length, replayChunk(this.counter, chunk, offsets, this.fullParse));
+  async send(file: string, firstLine: number | null, chunk: Buffer, offsets: Int32Array | null): Promise<void> {
+    this.after.done({ file, firstLine, size: chunk.length }, replayChunk(this.counter, chunk, offsets, this.fullParse));
   }
 
   async sendRange(range: FileRange, firstLine: number | null): Promise<void> {
-    this.#count(range.file, firstLine, range.end - range.start, replayChunk(this.counter, this.#files.read(range), null, this.fullParse));
-  }
-
-  #count(file: string, firstLine: number | null, size: number, out: ChunkOutcome): void {
-    const first = firstLine ?? this.#nextLine;
-    this.#nextLine = first + out.lines;
-    for (const pr of out.problems) this.options.onProblem?.(file, first + pr.line - 1, pr.column, pr.message);
-    this.onBytes(size);
-    this.progress();
+    this.after.done({ file: range.file, firstLine, size: range.end - range.start }, replayChunk(this.counter, this.#files.read(range), null, this.fullParse));
   }
 
   async finish(): Promise<void> {
@@ -224,7 +230,8 @@ export async function replay(counter: EventCounter<unknown>, setup: WorkerSetup,
   const onBytes = (n: number) => {
     done += n;
   };
-  const sink = workers > 0 ? new Pool(counter, setup, workers, options, progress, onBytes) : new Inline(counter, setup.fullParse, options, progress, onBytes);
+  const after = new AfterEachChunk(options, progress, onBytes);
+  const sink = workers > 0 ? new Pool(counter, setup, workers, after) : new Inline(counter, setup.fullParse, after);
   try {
     if ('store' in source) await replayStore(sink, source.store, chunkBytes);
     else if ('leaves' in source) await replayLeaves(sink, source.name, source.leaves, chunkBytes);

@@ -5,11 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { BlockList, isIP } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { loadPolicy, presetPolicyText } from '../../src/audit/policy/index.js';
-import { planLog, streamLog } from '../../src/generate/index.js';
 import { parseQueryString, QueryStringError } from '../../src/query/index.js';
-import { indexRowOf, openStore, type Store } from '../../src/store/index.js';
-import { tempStore, type TempStore } from '../store/helpers.js';
+import type { Store } from '../../src/store/index.js';
+import { generatedStore, type TempStore } from '../store/helpers.js';
 
 /** The name the index gives an event: objectRef.name, else the response body's metadata.name. */
 function objectName(e: any): string {
@@ -37,17 +35,9 @@ describe('query filters against brute force', () => {
   let store: Store;
   let events: any[];
   before(async () => {
-    s = tempStore();
-    const chunks: Uint8Array[] = [];
-    const policy = loadPolicy(presetPolicyText('recommended')).policy!;
-    await streamLog({ config: planLog({ seed: 21, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events: 4000, workers: 0, write: async (c) => void chunks.push(c) });
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+    let lines: string[];
+    ({ temp: s, store, lines } = await generatedStore(4000, 21));
     events = lines.map((l) => JSON.parse(l));
-    store = await openStore(s.dir, { signingKey: s.skey });
-    await store.commit(lines.map((l) => {
-      const { leaf: _l, ...row } = indexRowOf(0, JSON.parse(l));
-      return { bytes: Buffer.from(l), row };
-    }));
   });
   // Which filters an index narrows, and which read every row (the CLI says so for those).
   test('queries that read every event are known as such', async () => {

@@ -7,11 +7,9 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
-import { loadPolicy, presetPolicyText } from '../../src/audit/policy/index.js';
-import { planLog, streamLog } from '../../src/generate/index.js';
 import { boundedSearch, parseQueryString } from '../../src/query/index.js';
-import { indexRowOf, openStore, type EventFilter, type IndexRow, type Store } from '../../src/store/index.js';
-import { tempStore, type TempStore } from '../store/helpers.js';
+import { openStore, type EventFilter, type IndexRow, type Store } from '../../src/store/index.js';
+import { generatedStore, pendingOf, tempStore, type TempStore } from '../store/helpers.js';
 
 const EVENTS = 30_000;
 
@@ -19,16 +17,7 @@ describe('bounded search', () => {
   let s: TempStore;
   let store: Store;
   before(async () => {
-    s = tempStore();
-    const chunks: Uint8Array[] = [];
-    const policy = loadPolicy(presetPolicyText('recommended')).policy!;
-    await streamLog({ config: planLog({ seed: 5, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events: EVENTS, workers: 0, write: async (c) => void chunks.push(c) });
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
-    store = await openStore(s.dir, { signingKey: s.skey });
-    await store.commit(lines.map((l) => {
-      const { leaf: _l, ...row } = indexRowOf(0, JSON.parse(l));
-      return { bytes: Buffer.from(l), row };
-    }));
+    ({ temp: s, store } = await generatedStore(EVENTS, 5));
   });
   after(async () => {
     await store.close();
@@ -126,8 +115,7 @@ describe('time ranges over events out of time order', () => {
       times.push(t ?? Number.NaN);
       const stamp = t === null ? undefined : new Date(t / 1000).toISOString().replace('Z', `${String(t % 1000).padStart(3, '0')}Z`);
       const line = JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, stage: 'ResponseComplete', requestURI: '/api/v1/pods', verb: 'list', user: { username: 'u' }, requestReceivedTimestamp: stamp, stageTimestamp: stamp });
-      const { leaf: _l, ...row } = indexRowOf(0, JSON.parse(line));
-      batch.push({ bytes: Buffer.from(line), row });
+      batch.push(pendingOf(line));
     }
     // In several commits, so blocks are widened batch by batch.
     for (let i = 0; i < N; i += 3000) await store.commit(batch.slice(i, i + 3000));

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { createStoreKeys } from '../../src/store/index.js';
+import { loadPolicy, presetPolicyText } from '../../src/audit/policy/index.js';
+import { planLog, streamLog } from '../../src/generate/index.js';
+import { createStoreKeys, indexRowOf, openStore, type PendingEvent, type Store } from '../../src/store/index.js';
 
 export interface TempStore {
   root: string;
@@ -39,4 +41,25 @@ export function eventLine(i: number, extra: Record<string, unknown> = {}): strin
     stageTimestamp: `2026-11-23T10:00:${String(i % 60).padStart(2, '0')}.001000Z`,
     ...extra,
   });
+}
+
+/** One event line as the store commits it (its index row derived from the line). */
+export function pendingOf(line: string): PendingEvent {
+  const { leaf: _leaf, ...row } = indexRowOf(0, JSON.parse(line));
+  return { bytes: Buffer.from(line), row };
+}
+
+/**
+ * A writable store holding `events` lines of `kubetrail generate` traffic (recommended
+ * preset, from 2026-12-01T00:00Z at 200 events/s), committed in one batch; the lines too.
+ */
+export async function generatedStore(events: number, seed: number): Promise<{ temp: TempStore; store: Store; lines: string[] }> {
+  const temp = tempStore();
+  const chunks: Uint8Array[] = [];
+  const policy = loadPolicy(presetPolicyText('recommended')).policy!;
+  await streamLog({ config: planLog({ seed, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events, workers: 0, write: async (c) => void chunks.push(c) });
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
+  const store = await openStore(temp.dir, { signingKey: temp.skey });
+  await store.commit(lines.map(pendingOf));
+  return { temp, store, lines };
 }

@@ -4,25 +4,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import { loadPolicy, presetPolicyText } from '../../src/audit/policy/index.js';
-import { planLog, streamLog } from '../../src/generate/index.js';
-import { indexRowOf, openStore, type EventFilter, type Store } from '../../src/store/index.js';
-import { tempStore, type TempStore } from './helpers.js';
+import type { EventFilter, Store } from '../../src/store/index.js';
+import { generatedStore, pendingOf, type TempStore } from './helpers.js';
 
 describe('reads off the main thread', () => {
   let s: TempStore;
   let store: Store;
   before(async () => {
-    s = tempStore();
-    const chunks: Uint8Array[] = [];
-    const policy = loadPolicy(presetPolicyText('recommended')).policy!;
-    await streamLog({ config: planLog({ seed: 9, startUs: Date.parse('2026-12-01T00:00:00Z') * 1000, rate: 200, policy }), events: 40_000, workers: 0, write: async (c) => void chunks.push(c) });
-    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean);
-    store = await openStore(s.dir, { signingKey: s.skey });
-    await store.commit(lines.map((l) => {
-      const { leaf: _l, ...row } = indexRowOf(0, JSON.parse(l));
-      return { bytes: Buffer.from(l), row };
-    }));
+    ({ temp: s, store } = await generatedStore(40_000, 9));
   });
   after(async () => {
     await store.close();
@@ -61,8 +50,7 @@ describe('reads off the main thread', () => {
     // Rows committed after the reader opened are seen (WAL: each read sees every committed batch).
     const before = (await store.top({ verb: 'create' } as EventFilter, 'user', 1000)).reduce((a, r) => a + r.events, 0);
     const line = JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: 'ffffffff-0000-4000-8000-000000000001', stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/x/pods', verb: 'create', user: { username: 'late' } });
-    const { leaf: _l, ...row } = indexRowOf(0, JSON.parse(line));
-    await store.commit([{ bytes: Buffer.from(line), row }]);
+    await store.commit([pendingOf(line)]);
     const afterCommit = await store.top({ verb: 'create' } as EventFilter, 'user', 1000);
     assert.equal(afterCommit.reduce((a, r) => a + r.events, 0), before + 1);
     assert.ok(afterCommit.some((r) => r.key === 'late'));

@@ -41,9 +41,14 @@ export class ApiRequestError extends Error {
 /** Policies are small; a body this large is a mistake or an attack. */
 export const MAX_POLICY_BODY = 1024 * 1024;
 
+/** An event (leaf) number written plainly, or a 400 naming `what`. */
+function eventNumber(text: string, what: string): number {
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(text)) throw new ApiRequestError(`${what}: expected an event number`);
+  return Number(text);
+}
+
 function leafNumber(text: string, size: number): number {
-  if (!/^(0|[1-9][0-9]{0,14})$/.test(text)) throw new ApiRequestError(`event ${JSON.stringify(text)}: expected an event number`);
-  const n = Number(text);
+  const n = eventNumber(text, `event ${JSON.stringify(text)}`);
   if (n >= size) throw new ApiRequestError(`event ${n} does not exist: the store holds ${size} events`, 404);
   return n;
 }
@@ -62,8 +67,7 @@ export const MAX_SEARCH_BUDGET_MS = 5_000;
 function optionalLeaf(req: ApiRequest, name: string): number | undefined {
   const text = req.query.get(name);
   if (text === null || text === '') return undefined;
-  if (!/^(0|[1-9][0-9]{0,14})$/.test(text)) throw new ApiRequestError(`${name}=${JSON.stringify(text).slice(0, 40)}: expected an event number`);
-  return Number(text);
+  return eventNumber(text, `${name}=${JSON.stringify(text).slice(0, 40)}`);
 }
 
 const VALUE_COLUMNS = { user: 'user', verb: 'verb', resource: 'resource', res: 'resource', namespace: 'namespace', ns: 'namespace', name: 'name' } as const;

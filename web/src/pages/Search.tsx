@@ -133,7 +133,7 @@ export function SearchPage(props: { q: string; range: string; limit: number; fie
                   stop
                 </button>
               ) : stopped ? (
-                <button type="button" class="link" data-testid="search-on" onClick={() => void start()}>
+                <button type="button" class="link" data-testid="search-on" onClick={start}>
                   (stopped) search again
                 </button>
               ) : (
