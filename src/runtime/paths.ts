@@ -7,7 +7,7 @@
 const HERE = import.meta.url;
 
 /** dist/src/ — this module is dist/src/runtime/paths.js, or a chunk of the bundle in dist/cli/. */
-export const SRC_ROOT = HERE.includes('/dist/src/') ? new URL('../', HERE) : new URL('../src/', HERE);
+export const SRC_ROOT = new URL('.', HERE).pathname.endsWith('/dist/cli/') ? new URL('../src/', HERE) : new URL('../', HERE);
 
 /** The package's root (holding package.json and web/). */
 export const PACKAGE_ROOT = new URL('../../', SRC_ROOT);
