@@ -18,6 +18,11 @@ import { ReaderThread } from './sqlite/reader-thread.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
 import { dedupeKeyString, isEmptyFilter } from './types.js';
 
+/** Leaves missing from the index past which catching up writes on a worker thread (starting one costs ~50 ms). */
+const CATCH_UP_ON_WORKER = 50_000;
+/** Rows handed to the index at a time while catching up. */
+const CATCH_UP_BATCH = 16_384;
+
 /** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
 export interface PendingEvent {
   bytes: Uint8Array;
@@ -165,7 +170,15 @@ class LocalStore implements Store {
   readonly #indexPath: string | null;
   readonly #writable: boolean;
 
-  constructor(dir: string, ledger: FileLedger, index: EventIndex | null, indexPath: string | null, writable: boolean) {
+  constructor(
+    dir: string,
+    ledger: FileLedger,
+    index: EventIndex | null,
+    indexPath: string | null,
+    writable: boolean,
+    /** Leaves missing from the index past which catching up writes on a worker thread (tests lower it). */
+    private readonly catchUpOnWorkerFrom = CATCH_UP_ON_WORKER,
+  ) {
     this.dir = dir;
     this.#ledger = ledger;
     this.#index = index;
@@ -357,16 +370,28 @@ class LocalStore implements Store {
     if (from > this.#ledger.size) {
       throw new StoreError('TAMPERED', `the index claims ${from} events but the ledger holds ${this.#ledger.size}; run kubetrail reindex --store ${this.dir}`);
     }
+    // Many rows (a reindex, a long crash): derived here and written on a worker thread,
+    // so that both cores work and the writer's transactions are large. A few: here.
+    const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * CATCH_UP_BATCH) : null;
+    const add = writer !== null ? (rows: Array<IndexRow & { bytes: number }>) => writer.add(rows) : (rows: Array<IndexRow & { bytes: number }>) => index.add(rows);
     let rows: Array<IndexRow & { bytes: number }> = [];
     let leaf = from;
-    for (const bytes of this.#ledger.readRange(from)) {
-      rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
-      if (rows.length >= 4096) {
-        await index.add(rows);
-        rows = [];
+    try {
+      for (const bytes of this.#ledger.readRange(from)) {
+        rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
+        if (rows.length >= CATCH_UP_BATCH) {
+          await add(rows);
+          rows = [];
+        }
       }
+      await add(rows);
+      if (writer !== null) {
+        await writer.drain();
+        if (writer.failure !== null) throw writer.failure;
+      }
+    } finally {
+      await writer?.close();
     }
-    await index.add(rows);
     return leaf - from;
   }
 
@@ -447,12 +472,12 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** Opens the index of a store for writing without the ledger's signer (reindex). */
-export async function reindexStore(dir: string): Promise<{ events: number }> {
+export async function reindexStore(dir: string, options: { catchUpOnWorkerFrom?: number } = {}): Promise<{ events: number }> {
   const storeKey = readStoreVerifierKey(dir);
   const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
   const ledger = FileLedger.open(dir, { verifier });
   const indexPath = join(dir, INDEX_FILE);
-  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false);
+  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom);
   try {
     return { events: await store.reindex() };
   } finally {

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { commitPending, toPending } from '../../src/ingest/index.js';
-import { openStore, verifyStore } from '../../src/store/index.js';
-import { eventLine, tempStore } from './helpers.js';
+import { openStore, reindexStore, verifyStore } from '../../src/store/index.js';
+import { eventLine, generatedStore, tempStore } from './helpers.js';
 
 const pending = (i: number) => toPending(Buffer.from(eventLine(i)), JSON.parse(eventLine(i)));
 
@@ -37,6 +37,55 @@ test('background indexing: dedupe sees what the worker has not indexed yet; clos
     const v = await verifyStore(s.dir);
     assert.equal(v.ok, true, v.problem?.message);
     assert.equal(v.indexChecked, 6 + 10_000);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('reindex written on a worker thread (large stores) gives the very rows, rollups and time blocks of one written in place', async () => {
+  const { temp, store } = await generatedStore(3000, 5);
+  try {
+    await store.close();
+    const snapshot = async () => {
+      const s = await openStore(temp.dir);
+      try {
+        const rows: unknown[] = [];
+        for await (const r of s.queryRows({})) rows.push(r);
+        const tops = await Promise.all((['user', 'verb', 'resource', 'response_code', 'stage'] as const).map((c) => s.top({}, c, 50)));
+        return { rows, tops, range: await s.timeLeafRange({ sinceUs: Date.parse('2026-12-01T00:00:05Z') * 1000 }) };
+      } finally {
+        await s.close();
+      }
+    };
+    const cases = [
+      { desc: 'in place', catchUpOnWorkerFrom: Number.MAX_SAFE_INTEGER },
+      { desc: 'on a worker, in batches the worker may merge', catchUpOnWorkerFrom: 1 },
+    ];
+    const seen: Array<Awaited<ReturnType<typeof snapshot>>> = [];
+    for (const c of cases) {
+      assert.equal((await reindexStore(temp.dir, { catchUpOnWorkerFrom: c.catchUpOnWorkerFrom })).events, 3000, c.desc);
+      seen.push(await snapshot());
+      const v = await verifyStore(temp.dir);
+      assert.equal(v.ok, true, `${c.desc}: ${v.problem?.message}`);
+      assert.equal(v.indexChecked, 3000, c.desc);
+    }
+    assert.equal(seen[0].rows.length, 3000);
+    assert.deepEqual(seen[1], seen[0]);
+  } finally {
+    temp.cleanup();
+  }
+});
+
+test('a closed background indexer leaves nothing that keeps the process alive', async () => {
+  const s = tempStore();
+  try {
+    const store = await openStore(s.dir, { signingKey: s.skey });
+    await store.indexInBackground();
+    await commitPending(store, [0, 1, 2].map(pending));
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await store.close();
+    // (The stop-after-5-s timer once outlived the worker, and a finished CLI waited 5 s.)
+    assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, before);
   } finally {
     s.cleanup();
   }

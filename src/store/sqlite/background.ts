@@ -35,7 +35,11 @@ export class BackgroundIndexer {
     /** Tests: how long the worker holds each batch before indexing it. */
     delayMs = 0,
   ) {
-    this.#worker = new Worker(compiledModule('store/sqlite/index-worker.js'), { workerData: { kubetrailIndex: { path, delayMs } } });
+    this.#worker = new Worker(compiledModule('store/sqlite/index-worker.js'), {
+      // At most half of what may wait in one transaction: the sender, held at maxBehind,
+      // goes on as soon as one finishes, while the worker starts on the other half.
+      workerData: { kubetrailIndex: { path, delayMs, maxTransactionRows: Math.max(1, Math.floor(maxBehind / 2)) } },
+    });
     this.#worker.on('message', (m: { id: number; error?: string; code?: string; closed?: true }) => {
       if (m.closed) return this.#wake();
       if (m.error !== undefined) {
@@ -114,7 +118,11 @@ export class BackgroundIndexer {
       await this.drain();
       const closed = new Promise<void>((r) => this.#waiters.push(r));
       this.#worker.postMessage({ id: -1, close: true });
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+      // A worker that never answers is stopped after 5 s; the timer must not keep a
+      // process that is done alive for those 5 s.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
     }
     await this.#worker.terminate();
   }

@@ -2,33 +2,67 @@
  * The index writer on its own thread: rows of committed events arrive in ledger order and
  * are added in the same transactions the store would make itself, while the main thread
  * goes on reading, scanning and committing the next batches to the ledger.
+ *
+ * Batches that queued up while a transaction ran go into the next one together. The cost
+ * of a SQLite transaction is mostly the pages it dirties, and the (audit_id, stage) index
+ * takes random UUIDs, so a transaction of 4,096 rows rewrites nearly every page of that
+ * index just as one of 65,536 does: measured at 300,000 rows, 48 k rows/s in batches of
+ * 4,096 against 113 k rows/s in batches of 65,536. When the index keeps up, a batch goes
+ * in alone and soon; when it falls behind, its transactions grow by themselves.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IndexRow } from '../types.js';
 import { openSqliteIndex } from './sqlite-index.js';
 
+type Row = IndexRow & { bytes: number };
+interface Message {
+  id: number;
+  rows?: Row[];
+  close?: true;
+}
+
 if (parentPort !== null && workerData?.kubetrailIndex) {
   const port = parentPort;
-  const { path, delayMs } = workerData.kubetrailIndex as { path: string; delayMs?: number };
+  const { path, delayMs, maxTransactionRows } = workerData.kubetrailIndex as { path: string; delayMs?: number; maxTransactionRows: number };
   const index = openSqliteIndex(path);
-  // One message at a time, in the order sent: rows must arrive in leaf order.
-  let chain: Promise<void> = Promise.resolve();
-  port.on('message', (m: { id: number; rows?: Array<IndexRow & { bytes: number }>; close?: true }) => {
-    chain = chain.then(() => handle(m));
+  // Messages in the order sent (rows must arrive in leaf order), handled by one loop.
+  const queue: Message[] = [];
+  let running = false;
+  port.on('message', (m: Message) => {
+    queue.push(m);
+    if (!running) {
+      running = true;
+      // After the messages already waiting on the port have been received.
+      setImmediate(() => void drain());
+    }
   });
-  const handle = async (m: { id: number; rows?: Array<IndexRow & { bytes: number }>; close?: true }) => {
-    if (m.close) {
-      await index.close();
-      port.postMessage({ id: m.id, closed: true });
-      return;
+
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) {
+      if (queue[0].close) {
+        queue.shift();
+        await index.close();
+        port.postMessage({ id: -1, closed: true });
+        continue;
+      }
+      const taken: Message[] = [];
+      let rows = 0;
+      while (queue.length > 0 && !queue[0].close && (taken.length === 0 || rows + queue[0].rows!.length <= maxTransactionRows)) {
+        const m = queue.shift()!;
+        taken.push(m);
+        rows += m.rows!.length;
+      }
+      try {
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs)); // tests: a worker that lags
+        await index.add(taken.length === 1 ? taken[0].rows! : taken.flatMap((m) => m.rows!));
+        for (const m of taken) port.postMessage({ id: m.id });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        for (const m of taken) port.postMessage({ id: m.id, error: e?.message ?? String(err), code: e?.code });
+      }
+      // Lets the messages that arrived meanwhile in before the next transaction.
+      await new Promise((r) => setImmediate(r));
     }
-    try {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs)); // tests: a worker that lags
-      await index.add(m.rows!);
-      port.postMessage({ id: m.id });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      port.postMessage({ id: m.id, error: e?.message ?? String(err), code: e?.code });
-    }
+    running = false;
   };
 }
