@@ -114,8 +114,8 @@ export interface EventIndex {
   health(filter: EventFilter, examples: number): Promise<IndexHealth>;
   /** Distinct values of one indexed column starting with `prefix`, most frequent first (completion). */
   values(column: 'user' | 'verb' | 'resource' | 'namespace' | 'name' | 'user_agent' | 'stage' | 'level', prefix: string, limit: number): Promise<string[]>;
-  /** Every row in leaf order, with its leaf's size when known (for verify). */
-  rows(): AsyncIterable<IndexRow & { bytes: number | null }>;
+  /** The rows of leaves [from, to) in leaf order, a batch at a time, with each leaf's size when known (for verify). */
+  rowBatches(from: number, to: number, size?: number): AsyncIterable<Array<IndexRow & { bytes: number | null }>>;
   /** Where totals kept as events arrived (top-N) disagree with the rows, or null (for verify). */
   rollupDisagreement?(): Promise<string | null>;
   /** The number of rows actually present (may differ from indexedSize() if tampered). */

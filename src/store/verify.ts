@@ -13,8 +13,7 @@ import { inflateRawSync } from 'node:zlib';
 import { HASH_SIZE, checkConsistency, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, openCheckpoint, proveConsistency, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
 import type { Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
-import { firstDifference, indexRowOfBytes } from './fields.js';
-import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
+import { FileLedger, listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
 import {
   BLOCKS_FILE,
   BLOCK_ENTRY_SIZE,
@@ -32,7 +31,11 @@ import {
 import { HashFile } from './ledger-files/hash-file.js';
 import { PRUNE_FILE, openPruneRecord, type PruneRecord } from './ledger-files/prune-record.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
-import type { IndexRow } from './types.js';
+import type { EventIndex } from './types.js';
+import { INDEX_CHECK_ON_WORKERS, checkIndexOnWorkers, checkIndexRange, type IndexRangeResult } from './verify-index.js';
+
+/** Threads checking index rows when there are many (with this one checking hashes, on two cores). */
+const INDEX_CHECK_WORKERS = 2;
 
 export interface VerifyProblem {
   /** Where: a file of the store, with segment/leaf details in the message. */
@@ -67,6 +70,8 @@ export interface VerifyOptions {
    * someone holding the signing key: truncated and re-appended, then re-signed.
    */
   witnessCheckpoint?: string;
+  /** Index rows past which the index is checked on worker threads (default INDEX_CHECK_ON_WORKERS; tests lower it). */
+  indexOnWorkersFrom?: number;
 }
 
 class Stop extends Error {
@@ -135,7 +140,7 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
   const indexPath = join(dir, INDEX_FILE);
   const index = options.index !== false && existsSync(indexPath) ? openSqliteIndex(indexPath, { readonly: true }) : null;
   if (index === null) report.notes.push('no index to check');
-  let rowsIterator: AsyncIterator<IndexRow> | undefined;
+  let indexCheck: Promise<IndexRangeResult> | null = null;
   try {
     let cp;
     try {
@@ -205,8 +210,6 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       if (s !== want && leaf < size) fail(segmentName(want), leaf, `segment ${segmentName(want)} is missing (found ${segmentName(s)} instead)${keepFrom === 0 ? ' and no signed prune record authorises removing events' : ''}`);
     });
     if (segments.length > 0 && segments[0] !== firstSegment && leaf < size) fail(segmentName(firstSegment), leaf, `segment ${segmentName(firstSegment)} is missing${keepFrom === 0 ? ' and no signed prune record authorises removing events' : ''}`);
-    const rows = index?.rows()[Symbol.asyncIterator]();
-    rowsIterator = rows;
     const indexed = index === null ? 0 : await index.indexedSize();
     if (index !== null) {
       const count = await index.rowCount();
@@ -217,6 +220,11 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       if (count !== indexed - keepFrom) fail(INDEX_FILE, null, `the index has ${count} rows, but says it covers events ${keepFrom}–${indexed - 1}`);
     }
 
+    // The index rows of the stored, indexed events: on worker threads while this one checks
+    // the hashes when there are many (see verify-index.ts), here afterwards when few.
+    const checkTo = index === null ? keepFrom : Math.min(indexed, size);
+    if (index !== null && checkTo - keepFrom >= (options.indexOnWorkersFrom ?? INDEX_CHECK_ON_WORKERS)) indexCheck = checkIndexOnWorkers(dir, vkeyText.trim(), keepFrom, checkTo, INDEX_CHECK_WORKERS);
+
     const checkHash = (want: Uint8Array, leaf: number, what: string, where: string, file: string): void => {
       const at = hashes.index;
       const got = hashes.next();
@@ -226,74 +234,75 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       }
     };
 
-    for (const s of segments) {
-      if (leaf >= size) break;
-      const fd = openIf(segmentPath(dir, s));
-      const segSize = fstatSync(fd).size;
-      let pos = 0;
-      while (pos < segSize && leaf < size) {
-        const header = Buffer.alloc(BLOCK_HEADER_SIZE);
-        const got = readSync(fd, header, 0, BLOCK_HEADER_SIZE, pos);
-        const where = `${segmentName(s)}, block at byte ${pos}`;
-        const h = decodeBlockHeader(header.subarray(0, got), 0);
-        if (typeof h === 'string') fail(segmentName(s), leaf, `${where}: ${h}`);
-        if (h.firstLeaf !== leaf) fail(segmentName(s), leaf, `${where}: starts at event ${h.firstLeaf}, expected ${leaf} (events missing, swapped or re-appended)`);
-        const compressed = Buffer.alloc(h.compressedLength);
-        const cgot = readSync(fd, compressed, 0, h.compressedLength, pos + BLOCK_HEADER_SIZE);
-        if (cgot !== h.compressedLength) fail(segmentName(s), leaf, `${where}: truncated (${cgot} of ${h.compressedLength} compressed bytes)`);
-        // The block index must describe the same block.
-        const at = blockNo * BLOCK_ENTRY_SIZE;
-        if (at + BLOCK_ENTRY_SIZE > blocks.length) fail(BLOCKS_FILE, leaf, `entry ${blockNo} for ${where} is missing`);
-        const e = decodeBlockEntry(blocks, at);
-        if (e.segment !== s || e.offset !== pos || e.firstLeaf !== h.firstLeaf || e.count !== h.count || e.compressedLength !== h.compressedLength || e.payloadLength !== h.payloadLength) {
-          fail(BLOCKS_FILE, leaf, `entry ${blockNo} disagrees with ${where}`);
-        }
-        let payload: Buffer;
-        try {
-          payload = inflateRawSync(compressed);
-        } catch (err) {
-          fail(segmentName(s), leaf, `${where} (events ${leaf}–${leaf + h.count - 1}): does not decompress (${(err as Error).message}): its bytes were changed`);
-        }
-        if (payload.length !== h.payloadLength) fail(segmentName(s), leaf, `${where}: decompresses to ${payload.length} bytes, header says ${h.payloadLength}`);
-        const leaves = decodePayload(payload, h.count);
-        if (typeof leaves === 'string') fail(segmentName(s), leaf, `${where}: ${leaves}`);
-        for (const bytes of leaves) {
-          if (leaf >= size) {
-            report.notes.push(`${where}: events from ${leaf} on are beyond the signed checkpoint (an interrupted batch; the next ingest removes them)`);
-            break;
+    // A problem of the ledger in this pass, and the event it is at: index rows are checked
+    // up to there (a row problem before it is the first bad entry).
+    let ledgerStop: Stop | null = null;
+    let ledgerAt = Number.POSITIVE_INFINITY;
+    try {
+      for (const s of segments) {
+        if (leaf >= size) break;
+        const fd = openIf(segmentPath(dir, s));
+        const segSize = fstatSync(fd).size;
+        let pos = 0;
+        while (pos < segSize && leaf < size) {
+          const header = Buffer.alloc(BLOCK_HEADER_SIZE);
+          const got = readSync(fd, header, 0, BLOCK_HEADER_SIZE, pos);
+          const where = `${segmentName(s)}, block at byte ${pos}`;
+          const h = decodeBlockHeader(header.subarray(0, got), 0);
+          if (typeof h === 'string') fail(segmentName(s), leaf, `${where}: ${h}`);
+          if (h.firstLeaf !== leaf) fail(segmentName(s), leaf, `${where}: starts at event ${h.firstLeaf}, expected ${leaf} (events missing, swapped or re-appended)`);
+          const compressed = Buffer.alloc(h.compressedLength);
+          const cgot = readSync(fd, compressed, 0, h.compressedLength, pos + BLOCK_HEADER_SIZE);
+          if (cgot !== h.compressedLength) fail(segmentName(s), leaf, `${where}: truncated (${cgot} of ${h.compressedLength} compressed bytes)`);
+          // The block index must describe the same block.
+          const at = blockNo * BLOCK_ENTRY_SIZE;
+          if (at + BLOCK_ENTRY_SIZE > blocks.length) fail(BLOCKS_FILE, leaf, `entry ${blockNo} for ${where} is missing`);
+          const e = decodeBlockEntry(blocks, at);
+          if (e.segment !== s || e.offset !== pos || e.firstLeaf !== h.firstLeaf || e.count !== h.count || e.compressedLength !== h.compressedLength || e.payloadLength !== h.payloadLength) {
+            fail(BLOCKS_FILE, leaf, `entry ${blockNo} disagrees with ${where}`);
           }
-          const lw = `${segmentName(s)}, event ${leaf}`;
-          let h2 = hashLeaf(bytes);
-          checkHash(h2, leaf, 'leaf hash', lw, segmentName(s));
-          for (let n = leaf; n % 2 === 1; n = (n - 1) / 2) {
-            h2 = hashChildren(fringe.pop()!, h2);
-            checkHash(h2, leaf, 'interior hash', lw, segmentName(s));
+          let payload: Buffer;
+          try {
+            payload = inflateRawSync(compressed);
+          } catch (err) {
+            fail(segmentName(s), leaf, `${where} (events ${leaf}–${leaf + h.count - 1}): does not decompress (${(err as Error).message}): its bytes were changed`);
           }
-          fringe.push(h2);
-          if (rows !== undefined && leaf < indexed) {
-            const next = await rows.next();
-            if (next.done) fail(INDEX_FILE, leaf, `no index row for event ${leaf}`);
-            const row: IndexRow = next.value;
-            if (row.leaf !== leaf) fail(INDEX_FILE, leaf, `the index row for event ${leaf} is missing (next row is for event ${row.leaf})`);
-            let derived: IndexRow;
-            try {
-              derived = indexRowOfBytes(leaf, bytes);
-            } catch {
-              fail(segmentName(s), leaf, `${lw}: the stored bytes are not JSON`);
+          if (payload.length !== h.payloadLength) fail(segmentName(s), leaf, `${where}: decompresses to ${payload.length} bytes, header says ${h.payloadLength}`);
+          const leaves = decodePayload(payload, h.count);
+          if (typeof leaves === 'string') fail(segmentName(s), leaf, `${where}: ${leaves}`);
+          for (const bytes of leaves) {
+            if (leaf >= size) {
+              report.notes.push(`${where}: events from ${leaf} on are beyond the signed checkpoint (an interrupted batch; the next ingest removes them)`);
+              break;
             }
-            const d = firstDifference(row, derived);
-            if (d !== null) fail(INDEX_FILE, leaf, `index row for event ${leaf} disagrees with the ledger: ${d.column} is ${JSON.stringify(d.a)} in the index, ${JSON.stringify(d.b)} in the event`);
-            const rowBytes = (row as IndexRow & { bytes?: number | null }).bytes;
-            if (rowBytes !== undefined && rowBytes !== null && rowBytes !== bytes.length) fail(INDEX_FILE, leaf, `index row for event ${leaf} gives its size as ${rowBytes} bytes, the event has ${bytes.length}`);
-            report.indexChecked++;
+            const lw = `${segmentName(s)}, event ${leaf}`;
+            let h2 = hashLeaf(bytes);
+            checkHash(h2, leaf, 'leaf hash', lw, segmentName(s));
+            for (let n = leaf; n % 2 === 1; n = (n - 1) / 2) {
+              h2 = hashChildren(fringe.pop()!, h2);
+              checkHash(h2, leaf, 'interior hash', lw, segmentName(s));
+            }
+            fringe.push(h2);
+            leaf++;
+            report.checked++;
           }
-          leaf++;
-          report.checked++;
+          pos += BLOCK_HEADER_SIZE + h.compressedLength;
+          blockNo++;
         }
-        pos += BLOCK_HEADER_SIZE + h.compressedLength;
-        blockNo++;
       }
+    } catch (err) {
+      if (!(err instanceof Stop)) throw err;
+      ledgerStop = err;
+      ledgerAt = err.problem.leaf ?? Number.POSITIVE_INFINITY;
     }
+    if (index !== null) {
+      const upTo = Math.min(checkTo, ledgerAt);
+      const result = indexCheck !== null ? await indexCheck : await checkIndexHere(dir, verifier, index, keepFrom, upTo);
+      report.indexChecked = Math.min(result.checked, Math.max(0, upTo - keepFrom));
+      if (result.problem !== null && result.problem.leaf < ledgerAt) fail(result.problem.file, result.problem.leaf, result.problem.message);
+      if (ledgerStop === null && result.failed !== undefined) fail(result.failed.file, result.failed.leaf, result.failed.message);
+    }
+    if (ledgerStop !== null) throw ledgerStop;
     if (index !== null && index.rollupDisagreement !== undefined) {
       // The totals behind top-N and stats are part of the index too.
       const wrong = await index.rollupDisagreement();
@@ -309,11 +318,26 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     report.ok = false;
     report.problem = err.problem;
   } finally {
-    await rowsIterator?.return?.();
+    // A worker still running (the ledger failed first) finishes before the files close.
+    await indexCheck?.catch(() => undefined);
     for (const fd of fds) closeSync(fd);
     await index?.close();
   }
   return report;
+}
+
+/** The index rows of leaves [from, to) checked on this thread, reading the events through the block index. */
+async function checkIndexHere(dir: string, verifier: Verifier, index: EventIndex, from: number, to: number): Promise<IndexRangeResult> {
+  if (from >= to) return { checked: 0, problem: null };
+  let ledger: FileLedger | null = null;
+  try {
+    ledger = FileLedger.open(dir, { verifier });
+    return await checkIndexRange(index, ledger.readRange(from, to), from, to);
+  } catch (err) {
+    return { checked: 0, problem: null, failed: { file: INDEX_FILE, leaf: from, message: `the index rows of events ${from}–${to - 1} could not be checked: ${(err as Error).message}` } };
+  } finally {
+    ledger?.close();
+  }
 }
 
 /**

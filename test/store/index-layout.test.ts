@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { indexRowOf, indexRowOfBytes, openStore, verifyStore, type IndexRow } from '../../src/store/index.js';
+import { INDEX_COLUMNS, firstDifference, indexRowOf, indexRowOfBytes, openStore, verifyStore, type IndexRow } from '../../src/store/index.js';
 import { openSqliteIndex } from '../../src/store/sqlite/sqlite-index.js';
 import { logText } from '../generate/helpers.js';
 import { SHARED_DIR, SKIP_WITHOUT_SHARED } from '../support/paths.js';
@@ -21,6 +21,8 @@ const VARIANTS: Array<[string, Partial<IndexRow>]> = [
   ['a canonical UUID and timestamps', {}],
   ['an uppercase UUID (kept as text)', { auditID: '0A1B2C3D-0000-4000-8000-000000000001' }],
   ['an auditID that is no UUID', { auditID: 'request-42' }],
+  ['a UUID shape with a letter past f (kept as text)', { auditID: '0a1b2c3d-0000-4000-8000-00000000000g' }],
+  ['36 characters with a dash out of place (kept as text)', { auditID: '0a1b2c3d0-000-4000-8000-000000000001' }],
   ['no auditID, no stage', { auditID: null, stage: null }],
   ['milliseconds only', { requestReceivedTimestamp: '2026-11-23T10:00:00.123Z', timeUs: 1795428000123000 }],
   ['an offset instead of Z', { requestReceivedTimestamp: '2026-11-23T12:00:00.000001+02:00', timeUs: 1795428000000001 }],
@@ -41,7 +43,7 @@ test('every value comes back exactly as it went in', async () => {
     await index.add(rows.slice(0, 5));
     await index.add(rows.slice(5));
     const back: unknown[] = [];
-    for await (const r of index.rows()) back.push(r);
+    for await (const batch of index.rowBatches(0, rows.length, 3)) back.push(...batch);
     assert.equal(back.length, rows.length);
     VARIANTS.forEach(([name], i) => assert.deepEqual(back[i], rows[i], name));
     // Queries on encoded values find them.
@@ -118,4 +120,12 @@ test('rows from the event scanner equal rows from JSON.parse (generated traffic 
     n++;
   }
   assert.ok(n > 2200, `${n} events compared`);
+});
+
+test('rows that differ in any one column are told apart, and the column is named', () => {
+  for (const column of INDEX_COLUMNS) {
+    const changed = { ...base, [column]: typeof base[column] === 'number' ? (base[column] as number) + 1 : `${String(base[column])}x` } as IndexRow;
+    assert.equal(firstDifference(base, changed)?.column, column, column);
+    assert.equal(firstDifference(changed, { ...changed }), null, column);
+  }
 });

@@ -179,17 +179,22 @@ const cases: { desc: string; tamper: (s: TempStore) => void; want: RegExp; leaf?
   },
 ];
 
-for (const c of cases) {
-  test(`verify catches: ${c.desc}`, async () => {
+// Index rows checked on verify's own thread (small stores), and on worker threads (large).
+const threads = [
+  { how: 'in place', indexOnWorkersFrom: Number.MAX_SAFE_INTEGER },
+  { how: 'index rows on workers', indexOnWorkersFrom: 1 },
+];
+for (const c of cases) for (const { how, indexOnWorkersFrom } of threads) {
+  test(`verify catches (${how}): ${c.desc}`, async () => {
     const s = await filledStore();
     try {
-      const before = await verifyStore(s.dir);
+      const before = await verifyStore(s.dir, { indexOnWorkersFrom });
       assert.equal(before.ok, true, before.problem?.message);
       assert.equal(before.checked, EVENTS);
       assert.equal(before.indexChecked, EVENTS);
       const wantLeaf = typeof c.leaf === 'function' ? c.leaf(s) : c.leaf;
       c.tamper(s);
-      const after = await verifyStore(s.dir);
+      const after = await verifyStore(s.dir, { indexOnWorkersFrom });
       assert.equal(after.ok, false);
       assert.match(after.problem!.message, c.want);
       if (wantLeaf !== undefined) assert.equal(after.problem!.leaf, wantLeaf);

@@ -21,6 +21,9 @@ interface Message {
   close?: true;
 }
 
+/** How long a small batch waits for others to share its transaction. */
+const GATHER_MS = 50;
+
 if (parentPort !== null && workerData?.kubetrailIndex) {
   const port = parentPort;
   const { path, delayMs, maxTransactionRows } = workerData.kubetrailIndex as { path: string; delayMs?: number; maxTransactionRows: number };
@@ -37,6 +40,12 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
     }
   });
 
+  const queuedRows = (): number => {
+    let n = 0;
+    for (const m of queue) n += m.rows?.length ?? 0;
+    return n;
+  };
+
   const drain = async (): Promise<void> => {
     while (queue.length > 0) {
       if (queue[0].close) {
@@ -45,6 +54,9 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
         port.postMessage({ id: -1, closed: true });
         continue;
       }
+      // A small transaction costs nearly what a large one does (see above): with little
+      // queued, wait a moment for more (the index may lag the ledger; dedupe does not ask it).
+      if (queuedRows() < maxTransactionRows / 4) await new Promise((r) => setTimeout(r, GATHER_MS));
       const taken: Message[] = [];
       let rows = 0;
       while (queue.length > 0 && !queue[0].close && (taken.length === 0 || rows + queue[0].rows!.length <= maxTransactionRows)) {
