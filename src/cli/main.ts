@@ -44,7 +44,9 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] = []
     })
     .exitOverride();
   const named = GROUPS.find((g) => g.commands.includes(argv[0] ?? ''));
-  for (const group of named !== undefined ? [named] : GROUPS) (await group.load())(program, ctx);
+  // `--version` alone needs no command (loading them all took longer than Node's start).
+  const groups = named !== undefined ? [named] : argv.length === 1 && argv[0] === '--version' ? [] : GROUPS;
+  for (const group of groups) (await group.load())(program, ctx);
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   }

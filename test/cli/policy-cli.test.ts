@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun } from '../support/cli.js';
@@ -316,6 +316,15 @@ describe('policy explain', () => {
 });
 
 describe('the command line itself', () => {
+  test('--version prints the package version (and loads no command); --help still lists every command', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const version = await kubetrail(['--version']);
+    assert.deepEqual([version.code, version.stdout], [0, `${pkg.version}\n`]);
+    const help = await kubetrail(['--help']);
+    assert.equal(help.code, 0);
+    for (const command of ['policy', 'ingest', 'verify', 'query', 'who', 'serve', 'enable', 'tail']) assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`), command);
+  });
+
   test('an unknown command: exit 2', async () => {
     const run = await kubetrail(['polcy', 'validate']);
     assert.equal(run.code, 2);
