@@ -89,20 +89,28 @@ async function main(): Promise<void> {
     // Wait until the count shows the 100,000 rows.
     await page.waitForFunction(() => /^100,000 events/.test(document.querySelector('[data-testid=summary]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     const rowsShown = await page.evaluate(() => Number((document.querySelector('[data-testid=summary]')?.textContent ?? '0').split(' ')[0].replace(/,/g, '')));
-    const frames: number[] = await page.evaluate(
+    // Two clocks: the frame's own time (requestAnimationFrame's argument, the start of the
+    // frame the browser is producing: gaps are whole frames, 16.7 ms each, 33.3 when one is
+    // dropped) and performance.now() when the callback runs (which adds the callback's own
+    // scheduling jitter to each gap: a frame on time can read 17.5 ms after one that read 15.9).
+    const { frames, callbackGaps } = await page.evaluate(
       () =>
-        new Promise<number[]>((resolve) => {
+        new Promise<{ frames: number[]; callbackGaps: number[] }>((resolve) => {
           const body = document.querySelector('[data-testid=results]') as HTMLElement;
+          const frameGaps: number[] = [];
           const gaps: number[] = [];
+          let lastFrame = -1;
           let last = performance.now();
           let n = 0;
-          const step = () => {
+          const step = (frameTime: number) => {
             const now = performance.now();
+            if (lastFrame >= 0) frameGaps.push(frameTime - lastFrame);
             gaps.push(now - last);
+            lastFrame = frameTime;
             last = now;
             body.scrollTop += 600;
             if (++n < 300) requestAnimationFrame(step);
-            else resolve(gaps.slice(5));
+            else resolve({ frames: frameGaps.slice(5), callbackGaps: gaps.slice(5) });
           };
           requestAnimationFrame(step);
         }),
@@ -118,7 +126,11 @@ async function main(): Promise<void> {
     console.log('| --- | ---: | --- |');
     console.log(`| first contentful paint | ${fcp.toFixed(0)} ms | < 1,000 ms |`);
     console.log(`| navigation to the first result rows | ${firstRowsMs.toFixed(0)} ms | |`);
-    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results: p50 / p95 / max | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms | p95 ≤ 16.7 ms |`);
+    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results (the frames' own times): p50 / p95 / max, frames dropped | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms, ${frames.filter((f) => f > 25).length} of ${frames.length} | p95 ≤ 16.7 ms |`);
+    const histogram = new Map<string, number>();
+    for (const f of frames) histogram.set(f.toFixed(1), (histogram.get(f.toFixed(1)) ?? 0) + 1);
+    console.log(`| the frames' own times, how many of each (ms) | ${[...histogram].sort((a, b) => Number(a[0]) - Number(b[0])).map(([v, n]) => `${v}: ${n}`).join(', ')} | |`);
+    console.log(`| the same, timed by performance.now() as each frame's callback runs: p50 / p95 / max | ${pct(callbackGaps, 50).toFixed(1)} / ${pct(callbackGaps, 95).toFixed(1)} / ${Math.max(...callbackGaps).toFixed(1)} ms | |`);
     console.log(`| API search (/api/events, 1,000 rows): p50 / p95 | ${pct(search, 50).toFixed(1)} / ${pct(search, 95).toFixed(1)} ms | p95 < 100 ms |`);
     console.log(`| searches with their whole first page within the budget (the others say where they stopped) | ${whole} of ${answers.length} | |`);
     console.log(`| floor: /healthz over the same HTTPS: p50 / p95 | ${pct(floor, 50).toFixed(1)} / ${pct(floor, 95).toFixed(1)} ms | |`);

@@ -27,7 +27,7 @@ export async function openBytes(path: string): Promise<Readable> {
   } finally {
     await handle.close();
   }
-  const raw = createReadStream(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   return gz ? raw.pipe(createGunzip()) : raw;
 }
 
