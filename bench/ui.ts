@@ -93,6 +93,12 @@ async function main(): Promise<void> {
     // frame the browser is producing: gaps are whole frames, 16.7 ms each, 33.3 when one is
     // dropped) and performance.now() when the callback runs (which adds the callback's own
     // scheduling jitter to each gap: a frame on time can read 17.5 ms after one that read 15.9).
+    // And Chromium's own performance trace of the same scrolling, read as DevTools' frames
+    // track reads it: a frame is the interval from the start of one frame that presented
+    // the page's update (PipelineReporter in STATE_PRESENTED_ALL) to the next; a frame the
+    // compositor dropped shows as a 33.3 ms one. (DrawFrame events are not frame times: in
+    // headless software rendering they fall anywhere within the frame.)
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline.frame'] });
     const { frames, callbackGaps } = await page.evaluate(
       () =>
         new Promise<{ frames: number[]; callbackGaps: number[] }>((resolve) => {
@@ -116,6 +122,15 @@ async function main(): Promise<void> {
         }),
     );
 
+    type TraceEvent = { name: string; ts: number; ph: string; args?: { frame_reporter?: { state?: string } } };
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+    const presented = trace.traceEvents
+      .filter((e) => e.name === 'PipelineReporter' && e.ph === 'b' && e.args?.frame_reporter?.state === 'STATE_PRESENTED_ALL')
+      .map((e) => e.ts / 1000)
+      .sort((a, b) => a - b);
+    const traceFrames = presented.slice(1).map((t, i) => t - presented[i]).slice(5);
+    const droppedInTrace = trace.traceEvents.filter((e) => e.name === 'DroppedFrame').length;
+
     await page.goto(`${running.url}/#/volume?by=user&range=all`);
     await page.waitForSelector('[data-testid=render-ms]');
     const chartMs = Number(((await page.textContent('[data-testid=render-ms]')) ?? '').replace(/[^\d.]/g, ''));
@@ -126,10 +141,11 @@ async function main(): Promise<void> {
     console.log('| --- | ---: | --- |');
     console.log(`| first contentful paint | ${fcp.toFixed(0)} ms | < 1,000 ms |`);
     console.log(`| navigation to the first result rows | ${firstRowsMs.toFixed(0)} ms | |`);
-    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results (the frames' own times): p50 / p95 / max, frames dropped | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms, ${frames.filter((f) => f > 25).length} of ${frames.length} | p95 ≤ 16.7 ms |`);
+    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results, Chromium's performance trace (frames presented with the page's update): p50 / p95 / max, frames dropped | ${traceFrames.length === 0 ? 'no presented frames in the trace' : `${pct(traceFrames, 50).toFixed(1)} / ${pct(traceFrames, 95).toFixed(1)} / ${Math.max(...traceFrames).toFixed(1)} ms, ${droppedInTrace} of ${traceFrames.length + droppedInTrace}`} | p95 ≤ 16.7 ms |`);
+    console.log(`| frame time while scrolling ${rowsShown.toLocaleString('en')} results (requestAnimationFrame's frame times): p50 / p95 / max, frames over 25 ms | ${pct(frames, 50).toFixed(1)} / ${pct(frames, 95).toFixed(1)} / ${Math.max(...frames).toFixed(1)} ms, ${frames.filter((f) => f > 25).length} of ${frames.length} | p95 ≤ 16.7 ms |`);
     const histogram = new Map<string, number>();
     for (const f of frames) histogram.set(f.toFixed(1), (histogram.get(f.toFixed(1)) ?? 0) + 1);
-    console.log(`| the frames' own times, how many of each (ms) | ${[...histogram].sort((a, b) => Number(a[0]) - Number(b[0])).map(([v, n]) => `${v}: ${n}`).join(', ')} | |`);
+    console.log(`| requestAnimationFrame's frame times, how many of each (ms) | ${[...histogram].sort((a, b) => Number(a[0]) - Number(b[0])).map(([v, n]) => `${v}: ${n}`).join(', ')} | |`);
     console.log(`| the same, timed by performance.now() as each frame's callback runs: p50 / p95 / max | ${pct(callbackGaps, 50).toFixed(1)} / ${pct(callbackGaps, 95).toFixed(1)} / ${Math.max(...callbackGaps).toFixed(1)} ms | |`);
     console.log(`| API search (/api/events, 1,000 rows): p50 / p95 | ${pct(search, 50).toFixed(1)} / ${pct(search, 95).toFixed(1)} ms | p95 < 100 ms |`);
     console.log(`| searches with their whole first page within the budget (the others say where they stopped) | ${whole} of ${answers.length} | |`);
