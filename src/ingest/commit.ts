@@ -4,13 +4,22 @@
  * after a restart), then one commit — durable and signed when it returns. Shared by file
  * ingest and the webhook receiver so both count and drop alike.
  */
-import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
-import { dedupeKeyString, indexRowOf, indexRowOfScanned, type IndexRow, type PendingEvent, type Store } from '../store/index.js';
+import { scanEvent, scanFields, type ScannedEvent } from '../audit/event-scan.js';
+import { dedupeKeyString, indexRowOf, type DedupeKey, type IndexRow, type PendingEvent, type Store } from '../store/index.js';
 
 export interface PendingWithKey extends PendingEvent {
+  dedupe: DedupeKey | null;
   /** `auditID\0stage`, or null when either is missing (such events are kept, not deduplicated). */
   key: string | null;
 }
+
+/**
+ * What the committing thread reads of an event: all of it is checked to be one clean
+ * audit Event, but only what makes it one and its dedupe key are decoded. The index row
+ * is derived from the bytes where the index is written (another thread, when it runs in
+ * the background).
+ */
+export const COMMIT_FIELDS = scanFields('stage');
 
 /** A candidate whose JSON was parsed (the full parser's path). */
 export function toPending(bytes: Buffer, value: unknown): PendingWithKey {
@@ -22,19 +31,23 @@ export function toPending(bytes: Buffer, value: unknown): PendingWithKey {
  * JSON.parse), or null when it must go the full parser's way.
  */
 export function toPendingFast(bytes: Buffer): PendingWithKey | null {
-  const scanned = scanEvent(bytes);
+  const scanned = scanEvent(bytes, 0, bytes.length, COMMIT_FIELDS);
   return scanned === null ? null : pendingOfScanned(bytes, scanned);
 }
 
-/** A candidate the event scanner read. */
+/** A candidate the event scanner read (with COMMIT_FIELDS at least): its bytes and dedupe key, no row. */
 export function pendingOfScanned(bytes: Buffer, scanned: ScannedEvent): PendingWithKey {
-  return pendingOfRow(bytes, indexRowOfScanned(0, scanned));
+  return withKey(bytes, undefined, scanned.auditID, scanned.stage);
 }
 
 function pendingOfRow(bytes: Buffer, full: IndexRow): PendingWithKey {
   const { leaf: _leaf, ...row } = full;
-  const key = row.auditID !== null && row.auditID !== '' && row.stage !== null && row.stage !== '' ? dedupeKeyString({ auditID: row.auditID, stage: row.stage }) : null;
-  return { bytes, row, key };
+  return withKey(bytes, row, row.auditID, row.stage);
+}
+
+function withKey(bytes: Buffer, row: Omit<IndexRow, 'leaf'> | undefined, auditID: string | null, stage: string | null): PendingWithKey {
+  const dedupe = auditID !== null && auditID !== '' && stage !== null && stage !== '' ? { auditID, stage } : null;
+  return { bytes, row, dedupe, key: dedupe === null ? null : dedupeKeyString(dedupe) };
 }
 
 export interface BatchOutcome {
@@ -67,7 +80,7 @@ export async function commitGroups(store: Store, groups: readonly (readonly Pend
   });
   const outcomes: BatchOutcome[] = groups.map(() => ({ committed: 0, duplicates: 0, withoutKey: 0, bytes: 0, size: store.size, first: store.size }));
   const keyed = flat.filter((p) => p.key !== null);
-  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => ({ auditID: p.row.auditID!, stage: p.row.stage! })));
+  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => p.dedupe!));
   const kept: PendingWithKey[] = [];
   const keptOwner: number[] = [];
   flat.forEach((p, i) => {

@@ -7,7 +7,7 @@
  */
 import { scanEvent, scanEventList } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
-import { pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
+import { COMMIT_FIELDS, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { itemSpans } from './json-spans.js';
 
 export type EventListParse = { ok: true; events: PendingWithKey[] } | { ok: false; reason: string };
@@ -27,7 +27,7 @@ function fastEventList(body: Buffer): EventListParse | null {
   if (list.items === null) return { ok: true, events: [] };
   const events: PendingWithKey[] = [];
   for (const [start, end] of list.items) {
-    const scanned = scanEvent(body, start, end);
+    const scanned = scanEvent(body, start, end, COMMIT_FIELDS);
     if (scanned === null) return null;
     events.push(pendingOfScanned(Buffer.from(body.subarray(start, end)), scanned));
   }

@@ -9,7 +9,7 @@
  * batchEvents events or batchBytes bytes, so memory stays bounded.
  */
 import type { Store } from '../store/index.js';
-import { commitPending, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
+import { COMMIT_FIELDS, commitPending, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { readCandidateBatches } from './read-events.js';
 
 export interface IngestProblem {
@@ -84,7 +84,7 @@ export async function ingestFiles(store: Store, files: readonly string[], option
   for (const file of files) {
     summary.files++;
     const name = file === '-' ? '<stdin>' : file;
-    for await (const candidates of readCandidateBatches(file)) {
+    for await (const candidates of readCandidateBatches(file, COMMIT_FIELDS)) {
       for (const c of candidates) {
         if (c.kind === 'problem') {
           summary.bad++;

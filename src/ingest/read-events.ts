@@ -5,13 +5,13 @@
  * its exact bytes (the leaf) and where it came from; everything else becomes a problem
  * with a line and column, and reading goes on.
  */
-import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
+import { ALL_FIELDS, scanEvent, type ScannedEvent } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { itemSpans } from './json-spans.js';
 import { isBlank, openBytes, splitLines, type RawLine } from './lines.js';
 
 export type Candidate =
-  /** An event: parsed (`value`), or taken by the event scanner (`scanned`, and `value` null). */
+  /** An event: parsed (`value`), or taken by the event scanner (`scanned`, with the fields asked for, and `value` null). */
   | { kind: 'event'; bytes: Buffer; value: Record<string, unknown> | null; scanned: ScannedEvent | null; line: number; column: number }
   | { kind: 'problem'; line: number; column: number; message: string };
 
@@ -62,14 +62,14 @@ function* fromValue(bytes: Buffer, value: unknown, line: number): Generator<Cand
 }
 
 /** The candidates of one line of a JSON-lines file (none for a blank line). */
-export function candidatesOfLine(bytes: Buffer, line: number): Generator<Candidate> {
-  return fromLine({ number: line, bytes });
+export function candidatesOfLine(bytes: Buffer, line: number, fields = ALL_FIELDS): Generator<Candidate> {
+  return fromLine({ number: line, bytes }, fields);
 }
 
-function* fromLine(l: RawLine): Generator<Candidate> {
+function* fromLine(l: RawLine, fields: number): Generator<Candidate> {
   if (isBlank(l.bytes)) return;
   // Most lines are clean events the scanner reads without JSON.parse.
-  const scanned = scanEvent(l.bytes);
+  const scanned = scanEvent(l.bytes, 0, l.bytes.length, fields);
   if (scanned !== null) {
     yield { kind: 'event', bytes: l.bytes, value: null, scanned, line: l.number, column: 1 };
     return;
@@ -94,7 +94,7 @@ function trimBytes(b: Buffer): { bytes: Buffer; skipped: number } {
 }
 
 /** The candidates of one file ("-" for stdin). Throws only when the file cannot be read. */
-export async function* readCandidates(path: string): AsyncGenerator<Candidate> {
+export async function* readCandidates(path: string, fields = ALL_FIELDS): AsyncGenerator<Candidate> {
   const source = splitLines(await openBytes(path));
   // One iterator read in several loops: breaking out of a loop must not close it.
   const lines: AsyncIterable<RawLine> = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
@@ -107,13 +107,13 @@ export async function* readCandidates(path: string): AsyncGenerator<Candidate> {
   }
   if (held.length === 0) return;
   try {
-    yield* afterFirst(held, lines);
+    yield* afterFirst(held, lines, fields);
   } finally {
     await source.return(undefined);
   }
 }
 
-async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>): AsyncGenerator<Candidate> {
+async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>, fields: number): AsyncGenerator<Candidate> {
   const firstOk = (() => {
     try {
       JSON.parse(held[0].bytes.toString('utf8'));
@@ -149,12 +149,12 @@ async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>): Asyn
         return;
       }
     }
-    for (const l of held) yield* fromLine(l);
-    for await (const l of lines) yield* fromLine(l);
+    for (const l of held) yield* fromLine(l, fields);
+    for await (const l of lines) yield* fromLine(l, fields);
     return;
   }
-  for (const l of held) yield* fromLine(l);
-  for await (const l of lines) yield* fromLine(l);
+  for (const l of held) yield* fromLine(l, fields);
+  for await (const l of lines) yield* fromLine(l, fields);
 }
 
 /** Candidates per batch handed out by readCandidateBatches. */
@@ -166,7 +166,7 @@ const CANDIDATE_BATCH = 1024;
  * a pretty-printed document goes through readCandidates. Line numbers and bytes are the
  * same either way.
  */
-export async function* readCandidateBatches(path: string): AsyncGenerator<Candidate[]> {
+export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): AsyncGenerator<Candidate[]> {
   const stream = await openBytes(path);
   const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let carry: Buffer | null = null;
@@ -200,7 +200,7 @@ export async function* readCandidateBatches(path: string): AsyncGenerator<Candid
         if (decision === 'document') {
           await iterator.return?.(undefined);
           let out: Candidate[] = [];
-          for await (const c of readCandidates(path)) {
+          for await (const c of readCandidates(path, fields)) {
             out.push(c);
             if (out.length >= CANDIDATE_BATCH) {
               yield out;
@@ -224,7 +224,7 @@ export async function* readCandidateBatches(path: string): AsyncGenerator<Candid
         const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
         line++;
         // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
-        for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) })) out.push(c);
+        for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) }, fields)) out.push(c);
         start = nl + 1;
         if (out.length >= CANDIDATE_BATCH) {
           yield out;

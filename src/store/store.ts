@@ -15,7 +15,7 @@ import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/l
 import { BackgroundIndexer } from './sqlite/background.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import { ReaderThread } from './sqlite/reader-thread.js';
-import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
+import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow, PendingEvent } from './types.js';
 import { dedupeKeyString, isEmptyFilter } from './types.js';
 
 /** Leaves missing from the index past which catching up writes on a worker thread (starting one costs ~50 ms). */
@@ -23,11 +23,7 @@ const CATCH_UP_ON_WORKER = 50_000;
 /** Rows handed to the index at a time while catching up. */
 const CATCH_UP_BATCH = 16_384;
 
-/** One event to commit: its exact bytes and its index row (leaf number filled in by the store). */
-export interface PendingEvent {
-  bytes: Uint8Array;
-  row: Omit<IndexRow, 'leaf'>;
-}
+export type { PendingEvent } from './types.js';
 
 export interface Store {
   readonly dir: string;
@@ -241,10 +237,9 @@ class LocalStore implements Store {
     // Compressed on the thread pool first (this thread is free meanwhile), then written.
     const leaves = batch.map((e) => e.bytes);
     const result = this.#ledger.append(leaves, await this.#ledger.compress(leaves));
-    const rows = batch.map((e, i) => ({ leaf: result.first + i, ...e.row, bytes: e.bytes.length }));
     if (this.#background !== null) {
       try {
-        await this.#background.add(rows);
+        await this.#background.add(result.first, batch);
       } catch {
         // Committed all the same; the index catches up here before the next commit.
         await this.#backgroundFailed();
@@ -252,6 +247,7 @@ class LocalStore implements Store {
       return result;
     }
     if (this.#index !== null) {
+      const rows = batch.map((e, i) => ({ ...(e.row ?? indexRowOfBytes(result.first + i, Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength))), leaf: result.first + i, bytes: e.bytes.length }));
       try {
         await this.#index.add(rows);
       } catch {
@@ -373,7 +369,7 @@ class LocalStore implements Store {
     // Many rows (a reindex, a long crash): derived here and written on a worker thread,
     // so that both cores work and the writer's transactions are large. A few: here.
     const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * CATCH_UP_BATCH) : null;
-    const add = writer !== null ? (rows: Array<IndexRow & { bytes: number }>) => writer.add(rows) : (rows: Array<IndexRow & { bytes: number }>) => index.add(rows);
+    const add = writer !== null ? (rows: Array<IndexRow & { bytes: number }>) => writer.addRows(rows) : (rows: Array<IndexRow & { bytes: number }>) => index.add(rows);
     let rows: Array<IndexRow & { bytes: number }> = [];
     let leaf = from;
     try {

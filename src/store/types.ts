@@ -127,6 +127,26 @@ export interface EventIndex {
   close(): Promise<void>;
 }
 
+/**
+ * One event to commit: its exact bytes, and either its index row (leaf number filled in by
+ * the store) or its dedupe key. Without a row the index derives it from the bytes — on
+ * the indexing thread when the index is written in the background, so that the thread
+ * which commits and acknowledges reads only what dedupe needs.
+ */
+export interface PendingEvent {
+  bytes: Uint8Array;
+  row?: Omit<IndexRow, 'leaf'>;
+  /** (auditID, stage), null when either is missing; taken from the row when absent. */
+  dedupe?: DedupeKey | null;
+}
+
+/** The dedupe key of a pending event (from its row when it carries none). */
+export function dedupeKeyOf(e: PendingEvent): DedupeKey | null {
+  if (e.dedupe !== undefined) return e.dedupe;
+  const r = e.row;
+  return r !== undefined && r.auditID !== null && r.auditID !== '' && r.stage !== null && r.stage !== '' ? { auditID: r.auditID, stage: r.stage } : null;
+}
+
 export function dedupeKeyString(k: DedupeKey): string {
   return `${k.auditID}\u0000${k.stage}`;
 }

@@ -9,9 +9,11 @@
  * `maxBehind` rows wait; a commit past that waits for the worker (memory stays bounded).
  */
 import { Worker } from 'node:worker_threads';
-import type { IndexRow } from '../types.js';
-import { dedupeKeyString } from '../types.js';
+import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type IndexRow, type PendingEvent } from '../types.js';
+import type { IndexBatch } from './index-worker.js';
 import { compiledModule } from '../../runtime/paths.js';
+
+const EMPTY = new Uint8Array(0);
 
 interface Sent {
   id: number;
@@ -82,22 +84,58 @@ export class BackgroundIndexer {
     while (!done() && this.#failure === null) await new Promise<void>((r) => this.#waiters.push(r));
   }
 
-  /** Hands over the rows of a committed batch (in leaf order); waits while too many are behind. */
-  async add(rows: Array<IndexRow & { bytes: number }>): Promise<void> {
+  /**
+   * Hands over the events of a committed batch, leaves first, first + 1, …: their bytes,
+   * from which the worker derives the rows (this thread need not), in one buffer handed
+   * over without a copy. Waits while too many are behind.
+   */
+  async add(first: number, events: readonly PendingEvent[]): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    if (events.length === 0) return;
+    let total = 0;
+    for (const e of events) total += e.bytes.length;
+    // A buffer of its own (never a slice of Node's shared pool, which transferring would take away).
+    const data = new Uint8Array(total);
+    const ends = new Float64Array(events.length);
+    let at = 0;
+    events.forEach((e, i) => {
+      data.set(e.bytes, at);
+      at += e.bytes.length;
+      ends[i] = at;
+    });
+    this.#send(
+      events.map(dedupeKeyOf),
+      events.length,
+      (id) => this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]),
+    );
+    await this.#until(() => this.#behind <= this.maxBehind);
+  }
+
+  /** Hands over rows derived by the caller (a catch-up), in leaf order; waits while too many are behind. */
+  async addRows(rows: Array<IndexRow & { bytes: number }>): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
     if (rows.length === 0) return;
+    this.#send(
+      rows.map((r) => dedupeKeyOf({ bytes: EMPTY, row: r })),
+      rows.length,
+      (id) => this.#worker.postMessage({ id, rows } satisfies IndexBatch),
+    );
+    await this.#until(() => this.#behind <= this.maxBehind);
+  }
+
+  /** Records a batch as sent (its keys pending until the worker has it) and sends it. */
+  #send(dedupe: Array<DedupeKey | null>, rows: number, post: (id: number) => void): void {
     const keys: string[] = [];
-    for (const r of rows) {
-      if (r.auditID === null || r.auditID === '' || r.stage === null || r.stage === '') continue;
-      const k = dedupeKeyString({ auditID: r.auditID, stage: r.stage });
+    for (const d of dedupe) {
+      if (d === null) continue;
+      const k = dedupeKeyString(d);
       keys.push(k);
       this.#pendingKeys.set(k, (this.#pendingKeys.get(k) ?? 0) + 1);
     }
     const id = this.#nextId++;
-    this.#sent.push({ id, keys, rows: rows.length });
-    this.#behind += rows.length;
-    this.#worker.postMessage({ id, rows });
-    await this.#until(() => this.#behind <= this.maxBehind);
+    this.#sent.push({ id, keys, rows });
+    this.#behind += rows;
+    post(id);
   }
 
   /** The keys (dedupeKeyString) of rows not yet in the index. */

@@ -11,14 +11,38 @@
  * in alone and soon; when it falls behind, its transactions grow by themselves.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { indexRowOfBytes } from '../fields.js';
 import type { IndexRow } from '../types.js';
 import { openSqliteIndex } from './sqlite-index.js';
 
 type Row = IndexRow & { bytes: number };
-interface Message {
-  id: number;
-  rows?: Row[];
-  close?: true;
+
+/**
+ * The events of one committed batch, leaves first, first + 1, …: their bytes end to end
+ * (rows derived here), or their rows (derived by the sender: a catch-up).
+ */
+export type IndexBatch = { id: number; first: number; data: Uint8Array; /** Where each event's bytes end in data. */ ends: Float64Array } | { id: number; rows: Row[] };
+
+type Message = IndexBatch | { id: number; close: true };
+
+function batchSize(m: IndexBatch): number {
+  return 'rows' in m ? m.rows.length : m.ends.length;
+}
+
+/** The rows of a batch, derived from its events' bytes here when the sender did not. */
+function rowsOf(m: IndexBatch): Row[] {
+  if ('rows' in m) return m.rows;
+  const rows: Row[] = new Array(m.ends.length);
+  const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+  let start = 0;
+  for (let i = 0; i < m.ends.length; i++) {
+    const end = m.ends[i];
+    const row = indexRowOfBytes(m.first + i, data.subarray(start, end)) as Row;
+    row.bytes = end - start;
+    rows[i] = row;
+    start = end;
+  }
+  return rows;
 }
 
 /** How long a small batch waits for others to share its transaction. */
@@ -42,13 +66,13 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
 
   const queuedRows = (): number => {
     let n = 0;
-    for (const m of queue) n += m.rows?.length ?? 0;
+    for (const m of queue) n += 'close' in m ? 0 : batchSize(m);
     return n;
   };
 
   const drain = async (): Promise<void> => {
     while (queue.length > 0) {
-      if (queue[0].close) {
+      if ('close' in queue[0]) {
         queue.shift();
         await index.close();
         port.postMessage({ id: -1, closed: true });
@@ -57,16 +81,16 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
       // A small transaction costs nearly what a large one does (see above): with little
       // queued, wait a moment for more (the index may lag the ledger; dedupe does not ask it).
       if (queuedRows() < maxTransactionRows / 4) await new Promise((r) => setTimeout(r, GATHER_MS));
-      const taken: Message[] = [];
+      const taken: IndexBatch[] = [];
       let rows = 0;
-      while (queue.length > 0 && !queue[0].close && (taken.length === 0 || rows + queue[0].rows!.length <= maxTransactionRows)) {
-        const m = queue.shift()!;
+      for (let m = queue[0]; m !== undefined && !('close' in m) && (taken.length === 0 || rows + batchSize(m) <= maxTransactionRows); m = queue[0]) {
+        queue.shift();
         taken.push(m);
-        rows += m.rows!.length;
+        rows += batchSize(m);
       }
       try {
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs)); // tests: a worker that lags
-        await index.add(taken.length === 1 ? taken[0].rows! : taken.flatMap((m) => m.rows!));
+        await index.add(taken.length === 1 ? rowsOf(taken[0]) : taken.flatMap(rowsOf));
         for (const m of taken) port.postMessage({ id: m.id });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
