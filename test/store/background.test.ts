@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { commitPending, toPending } from '../../src/ingest/index.js';
-import { openStore, reindexStore, verifyStore } from '../../src/store/index.js';
+import { indexRowOf, openStore, reindexStore, verifyStore, type IndexRow, type PendingEvent } from '../../src/store/index.js';
 import { eventLine, generatedStore, tempStore } from './helpers.js';
 
 const pending = (i: number) => toPending(Buffer.from(eventLine(i)), JSON.parse(eventLine(i)));
@@ -86,6 +86,37 @@ test('a closed background indexer leaves nothing that keeps the process alive', 
     await store.close();
     // (The stop-after-5-s timer once outlived the worker, and a finished CLI waited 5 s.)
     assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, before);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('events handed over as bytes alone: the worker derives the very rows the scanner or JSON.parse gives, for every kind of event', async () => {
+  const s = tempStore();
+  try {
+    const lines = [
+      { desc: 'a clean v1 event', line: eventLine(1) },
+      { desc: 'a v1beta1 event (timestamp, no requestReceivedTimestamp)', line: eventLine(2, { apiVersion: 'audit.k8s.io/v1beta1', requestReceivedTimestamp: undefined, timestamp: '2026-11-23T10:00:02Z' }) },
+      { desc: 'one the scanner leaves to JSON.parse (a key spelled with an escape)', line: eventLine(3).replace('"verb"', '"v\\u0065rb"') },
+      { desc: 'no auditID (kept, not deduplicated)', line: eventLine(4, { auditID: undefined }) },
+      { desc: 'odd field types', line: eventLine(5, { level: 7, user: { username: ['x'] } }) },
+    ];
+    const store = await openStore(s.dir, { signingKey: s.skey });
+    await store.indexInBackground();
+    const events: PendingEvent[] = lines.map(({ line }) => {
+      const row = indexRowOf(0, JSON.parse(line));
+      return { bytes: Buffer.from(line), dedupe: row.auditID !== null && row.stage !== null ? { auditID: row.auditID, stage: row.stage } : null };
+    });
+    await store.commit(events);
+    await store.close();
+    const reopened = await openStore(s.dir);
+    const rows: IndexRow[] = [];
+    for await (const r of reopened.queryRows({})) rows.push(r);
+    await reopened.close();
+    assert.equal(rows.length, lines.length);
+    lines.forEach(({ desc, line }, i) => assert.deepEqual(rows[i], indexRowOf(i, JSON.parse(line)), desc));
+    const v = await verifyStore(s.dir);
+    assert.equal(v.ok, true, v.problem?.message);
   } finally {
     s.cleanup();
   }

@@ -2,11 +2,13 @@
  * Indexing behind the ledger on a worker thread. The ledger is the point of commit: a
  * batch is durable and signed when its append returns, and the index is a view that may
  * lag (after a crash it is caught up from the ledger). Writing it on another thread lets
- * ingest use both cores: the main thread reads, scans and commits; the worker indexes.
+ * ingest use both cores: the main thread reads, checks and commits; the worker derives
+ * the rows from the events' bytes and indexes them.
  *
- * Dedupe must see every committed event, indexed or not: the keys of rows still on their
- * way to the worker are kept here until the worker has committed them. At most
- * `maxBehind` rows wait; a commit past that waits for the worker (memory stays bounded).
+ * Dedupe must see every committed event, indexed or not: the keys of events still on
+ * their way to the worker are kept here until the worker has committed them. At most
+ * `maxBehind` events (and MAX_BEHIND_BYTES of them) wait; a commit past that waits for
+ * the worker (memory stays bounded).
  */
 import { Worker } from 'node:worker_threads';
 import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type IndexRow, type PendingEvent } from '../types.js';
@@ -19,7 +21,11 @@ interface Sent {
   id: number;
   keys: string[];
   rows: number;
+  bytes: number;
 }
+
+/** Event bytes handed over and not yet indexed, at most (besides maxBehind events). */
+const MAX_BEHIND_BYTES = 128 * 1024 * 1024;
 
 export class BackgroundIndexer {
   readonly #worker: Worker;
@@ -27,6 +33,7 @@ export class BackgroundIndexer {
   readonly #sent: Sent[] = [];
   #nextId = 0;
   #behind = 0;
+  #behindBytes = 0;
   #waiters: Array<() => void> = [];
   #failure: Error | null = null;
   #closed = false;
@@ -55,6 +62,7 @@ export class BackgroundIndexer {
           else this.#pendingKeys.set(k, n);
         }
         this.#behind -= sent.rows;
+        this.#behindBytes -= sent.bytes;
       }
       this.#wake();
     });
@@ -106,9 +114,10 @@ export class BackgroundIndexer {
     this.#send(
       events.map(dedupeKeyOf),
       events.length,
+      total,
       (id) => this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]),
     );
-    await this.#until(() => this.#behind <= this.maxBehind);
+    await this.#until(() => this.#behind <= this.maxBehind && this.#behindBytes <= MAX_BEHIND_BYTES);
   }
 
   /** Hands over rows derived by the caller (a catch-up), in leaf order; waits while too many are behind. */
@@ -118,13 +127,14 @@ export class BackgroundIndexer {
     this.#send(
       rows.map((r) => dedupeKeyOf({ bytes: EMPTY, row: r })),
       rows.length,
+      0,
       (id) => this.#worker.postMessage({ id, rows } satisfies IndexBatch),
     );
     await this.#until(() => this.#behind <= this.maxBehind);
   }
 
   /** Records a batch as sent (its keys pending until the worker has it) and sends it. */
-  #send(dedupe: Array<DedupeKey | null>, rows: number, post: (id: number) => void): void {
+  #send(dedupe: Array<DedupeKey | null>, rows: number, bytes: number, post: (id: number) => void): void {
     const keys: string[] = [];
     for (const d of dedupe) {
       if (d === null) continue;
@@ -133,8 +143,9 @@ export class BackgroundIndexer {
       this.#pendingKeys.set(k, (this.#pendingKeys.get(k) ?? 0) + 1);
     }
     const id = this.#nextId++;
-    this.#sent.push({ id, keys, rows });
+    this.#sent.push({ id, keys, rows, bytes });
     this.#behind += rows;
+    this.#behindBytes += bytes;
     post(id);
   }
 
