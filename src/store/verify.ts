@@ -3,9 +3,9 @@
  * index agree? Reads every segment sequentially (not through the block index, which it
  * checks too), recomputes every leaf hash and every stored interior hash in order with
  * an O(log n) fringe, compares each with the hashes file, folds the fringe into the root
- * and compares it with the checkpoint; then recomputes each event's index row from its
- * bytes and compares it column by column with the index. Stops at the first bad entry
- * and names it.
+ * and compares it with the checkpoint; and recomputes each event's index row from its
+ * bytes and compares it column by column with the index (verify-index.ts: on two worker
+ * threads while this one hashes, for a large store). Names the first bad entry.
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
