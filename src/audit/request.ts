@@ -409,7 +409,21 @@ export function attributesFromScanned(event: ScannedEvent): RequestAttributes {
   const attributedUser = username === '' && groups.length === 0 ? null : username;
   const verb = event.verb ?? '';
   if (event.requestURI !== null && event.requestURI !== '') {
-    return { user: attributedUser, groups: attributedUser === null ? [] : groups, verb, ...cachedRequestInfo(event.requestURI, verb) };
+    // Spelled out rather than spread: this runs for every replayed event.
+    const info = cachedRequestInfo(event.requestURI, verb);
+    return {
+      user: attributedUser,
+      groups: attributedUser === null ? [] : groups,
+      verb,
+      resourceRequest: info.resourceRequest,
+      apiGroup: info.apiGroup,
+      apiVersion: info.apiVersion,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      path: info.path,
+    };
   }
   return {
     user: attributedUser,
