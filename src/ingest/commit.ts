@@ -5,12 +5,13 @@
  * ingest and the webhook receiver so both count and drop alike.
  */
 import { scanEvent, scanFields, type ScannedEvent } from '../audit/event-scan.js';
-import { dedupeKeyString, indexRowOf, type DedupeKey, type IndexRow, type PendingEvent, type Store } from '../store/index.js';
+import { dedupeKeyFor, dedupeKeyString, indexRowOf, type DedupeKey, type IndexRow, type Store } from '../store/index.js';
 
-export interface PendingWithKey extends PendingEvent {
+/** A candidate event: its bytes, its dedupe key (null: kept, not deduplicated), and its index row when the full parser read it. */
+export interface PendingWithKey {
+  bytes: Buffer;
+  row?: Omit<IndexRow, 'leaf'>;
   dedupe: DedupeKey | null;
-  /** `auditID\0stage`, or null when either is missing (such events are kept, not deduplicated). */
-  key: string | null;
 }
 
 /**
@@ -37,17 +38,12 @@ export function toPendingFast(bytes: Buffer): PendingWithKey | null {
 
 /** A candidate the event scanner read (with COMMIT_FIELDS at least): its bytes and dedupe key, no row. */
 export function pendingOfScanned(bytes: Buffer, scanned: ScannedEvent): PendingWithKey {
-  return withKey(bytes, undefined, scanned.auditID, scanned.stage);
+  return { bytes, dedupe: dedupeKeyFor(scanned.auditID, scanned.stage) };
 }
 
 function pendingOfRow(bytes: Buffer, full: IndexRow): PendingWithKey {
   const { leaf: _leaf, ...row } = full;
-  return withKey(bytes, row, row.auditID, row.stage);
-}
-
-function withKey(bytes: Buffer, row: Omit<IndexRow, 'leaf'> | undefined, auditID: string | null, stage: string | null): PendingWithKey {
-  const dedupe = auditID !== null && auditID !== '' && stage !== null && stage !== '' ? { auditID, stage } : null;
-  return { bytes, row, dedupe, key: dedupe === null ? null : dedupeKeyString(dedupe) };
+  return { bytes, row, dedupe: dedupeKeyFor(row.auditID, row.stage) };
 }
 
 export interface BatchOutcome {
@@ -79,18 +75,20 @@ export async function commitGroups(store: Store, groups: readonly (readonly Pend
     }
   });
   const outcomes: BatchOutcome[] = groups.map(() => ({ committed: 0, duplicates: 0, withoutKey: 0, bytes: 0, size: store.size, first: store.size }));
-  const keyed = flat.filter((p) => p.key !== null);
-  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed.map((p) => p.dedupe!));
+  const keys = flat.map((p) => (p.dedupe === null ? null : dedupeKeyString(p.dedupe)));
+  const keyed = flat.flatMap((p) => (p.dedupe === null ? [] : [p.dedupe]));
+  const already = keyed.length === 0 ? new Set<string>() : await store.seen(keyed);
   const kept: PendingWithKey[] = [];
   const keptOwner: number[] = [];
   flat.forEach((p, i) => {
     const o = outcomes[owner[i]];
-    if (p.key !== null) {
-      if (already.has(p.key)) {
+    const key = keys[i];
+    if (key !== null) {
+      if (already.has(key)) {
         o.duplicates++;
         return;
       }
-      already.add(p.key);
+      already.add(key);
     } else o.withoutKey++;
     kept.push(p);
     keptOwner.push(owner[i]);

@@ -7,7 +7,7 @@
 export { StoreError, isStoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
 export type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow } from './types.js';
-export { dedupeKeyString } from './types.js';
+export { dedupeKeyFor, dedupeKeyString } from './types.js';
 export { indexRowOf, indexRowOfBytes, indexRowOfScanned, parseTimeUs, firstDifference, INDEX_COLUMNS } from './fields.js';
 export { openStore, reindexStore, createStoreKeys, readStoreVerifierKey, isInside } from './store.js';
 export type { Store, OpenStoreOptions, PendingEvent } from './store.js';

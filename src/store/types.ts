@@ -128,23 +128,24 @@ export interface EventIndex {
 }
 
 /**
- * One event to commit: its exact bytes, and either its index row (leaf number filled in by
- * the store) or its dedupe key. Without a row the index derives it from the bytes — on
- * the indexing thread when the index is written in the background, so that the thread
+ * One event to commit: its exact bytes, and its index row (leaf number filled in by the
+ * store) or its dedupe key, or both. Without a row the index derives it from the bytes —
+ * on the indexing thread when the index is written in the background, so that the thread
  * which commits and acknowledges reads only what dedupe needs.
  */
-export interface PendingEvent {
-  bytes: Uint8Array;
-  row?: Omit<IndexRow, 'leaf'>;
-  /** (auditID, stage), null when either is missing; taken from the row when absent. */
-  dedupe?: DedupeKey | null;
+export type PendingEvent =
+  | { bytes: Uint8Array; row: Omit<IndexRow, 'leaf'>; dedupe?: DedupeKey | null }
+  | { bytes: Uint8Array; row?: undefined; /** (auditID, stage), null when either is missing. */ dedupe: DedupeKey | null };
+
+/** An event's dedupe key: (auditID, stage), or null when either is missing or empty (such events are kept, not deduplicated). */
+export function dedupeKeyFor(auditID: string | null, stage: string | null): DedupeKey | null {
+  return auditID !== null && auditID !== '' && stage !== null && stage !== '' ? { auditID, stage } : null;
 }
 
 /** The dedupe key of a pending event (from its row when it carries none). */
 export function dedupeKeyOf(e: PendingEvent): DedupeKey | null {
-  if (e.dedupe !== undefined) return e.dedupe;
-  const r = e.row;
-  return r !== undefined && r.auditID !== null && r.auditID !== '' && r.stage !== null && r.stage !== '' ? { auditID: r.auditID, stage: r.stage } : null;
+  if (e.row === undefined) return e.dedupe;
+  return e.dedupe !== undefined ? e.dedupe : dedupeKeyFor(e.row.auditID, e.row.stage);
 }
 
 export function dedupeKeyString(k: DedupeKey): string {

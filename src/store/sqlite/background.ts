@@ -11,11 +11,9 @@
  * the worker (memory stays bounded).
  */
 import { Worker } from 'node:worker_threads';
-import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type IndexRow, type PendingEvent } from '../types.js';
+import { dedupeKeyFor, dedupeKeyOf, dedupeKeyString, type DedupeKey, type IndexRow, type PendingEvent } from '../types.js';
 import type { IndexBatch } from './index-worker.js';
 import { compiledModule } from '../../runtime/paths.js';
-
-const EMPTY = new Uint8Array(0);
 
 interface Sent {
   id: number;
@@ -125,7 +123,7 @@ export class BackgroundIndexer {
     if (this.#failure !== null) throw this.#failure;
     if (rows.length === 0) return;
     this.#send(
-      rows.map((r) => dedupeKeyOf({ bytes: EMPTY, row: r })),
+      rows.map((r) => dedupeKeyFor(r.auditID, r.stage)),
       rows.length,
       0,
       (id) => this.#worker.postMessage({ id, rows } satisfies IndexBatch),
