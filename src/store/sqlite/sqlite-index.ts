@@ -96,6 +96,10 @@ const TEXT_COLUMNS: [string, TextKey][] = [
 const TEXT_COLUMN_NAMES = new Set(TEXT_COLUMNS.map(([c]) => c));
 
 const INSERT_COLUMNS = ['leaf', 'audit_id', ...TEXT_COLUMNS.map(([c]) => c), 'response_code', 'request_received', 'stage_ts', 'time_us', 'bytes'];
+/** The columns a row is read back with, in INSERT_COLUMNS order (rowOfValues reads them by position). */
+const SELECT_ROW = INSERT_COLUMNS.join(', ');
+const SOURCE_IPS_AT = INSERT_COLUMNS.indexOf('source_ips');
+const BYTES_AT = INSERT_COLUMNS.indexOf('bytes');
 
 /** The grouping columns kept in `rollup`, by their number there. */
 const ROLLUP_COLUMNS: GroupColumn[] = ['user', 'verb', 'resource', 'namespace', 'user_agent', 'source_ips', 'response_code', 'stage', 'level'];
@@ -294,8 +298,11 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     lastText.fill(null);
   };
 
-  /** A row from its values in INSERT_COLUMNS order (one object literal: every row has the same shape). */
-  const rowOfValues = (v: unknown[]): IndexRow & { bytes: number | null } => ({
+  /**
+   * A row from its values as SELECT_ROW reads them (INSERT_COLUMNS order): one object
+   * literal, so every row has the same shape, and no object per row from SQLite.
+   */
+  const rowOfValues = (v: unknown[]): IndexRow => ({
     leaf: Number(v[0]),
     auditID: decodeAuditID(v[1]),
     stage: textOf(v[2]),
@@ -319,23 +326,8 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     requestReceivedTimestamp: decodeTime(v[20]),
     stageTimestamp: decodeTime(v[21]),
     timeUs: nullableNumber(v[22]),
-    bytes: nullableNumber(v[23]),
   });
-  // (By position in INSERT_COLUMNS order; the index-layout test reads every column back through it.)
-
-  const toRow = (r: Record<string, unknown>): IndexRow & { bytes: number | null } => {
-    const out: Record<string, unknown> = {
-      leaf: Number(r.leaf),
-      auditID: decodeAuditID(r.audit_id),
-      responseCode: r.response_code === null || r.response_code === undefined ? null : Number(r.response_code),
-      requestReceivedTimestamp: decodeTime(r.request_received),
-      stageTimestamp: decodeTime(r.stage_ts),
-      timeUs: r.time_us === null || r.time_us === undefined ? null : Number(r.time_us),
-      bytes: r.bytes === null || r.bytes === undefined ? null : Number(r.bytes),
-    };
-    for (const [col, key] of TEXT_COLUMNS) out[key] = textOf(r[col]);
-    return out as unknown as IndexRow & { bytes: number | null };
-  };
+  // (The index-layout test reads every column back through it.)
 
   // --- filters ---
   // time_blocks is complete once meta says so (an index of schema 3 made before it existed
@@ -579,15 +571,14 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     async *queryRows(filter: EventFilter & { newestFirst?: boolean }) {
       const { where, args } = whereOf(filter);
       const ip = sourceTest(filter);
-      const sql = `SELECT * FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${ip === null ? limitOf(filter) : ''}`;
+      const sql = `SELECT ${SELECT_ROW} FROM events${where} ORDER BY leaf${filter.newestFirst ? ' DESC' : ''}${ip === null ? limitOf(filter) : ''}`;
       let n = 0;
-      for (const r of db.prepare(sql).iterate(...args) as Iterable<Record<string, unknown>>) {
+      for (const v of db.prepare(sql).raw().iterate(...args) as Iterable<unknown[]>) {
         if (ip !== null) {
-          if (!ip(textOf(r.source_ips))) continue;
+          if (!ip(textOf(v[SOURCE_IPS_AT]))) continue;
           if (filter.limit !== undefined && n++ >= filter.limit) return;
         }
-        const { bytes: _bytes, ...row } = toRow(r);
-        yield row;
+        yield rowOfValues(v);
       }
     },
     async timeLeafRange(filter: EventFilter) {
@@ -664,11 +655,11 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     async *rowBatches(from: number, to: number, size = 4096) {
       // Rows as arrays in the insert's column order (not objects of 24 named columns: a
       // third of verify's time went there), a batch per statement.
-      const stmt = db.prepare(`SELECT ${INSERT_COLUMNS.join(', ')} FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf LIMIT ?`).raw();
+      const stmt = db.prepare(`SELECT ${SELECT_ROW} FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf LIMIT ?`).raw();
       for (let at = from; at < to; ) {
         const batch = stmt.all(at, to, size) as unknown[][];
         if (batch.length === 0) return;
-        yield batch.map(rowOfValues);
+        yield batch.map((v) => Object.assign(rowOfValues(v), { bytes: nullableNumber(v[BYTES_AT]) }));
         at = Number(batch[batch.length - 1][0]) + 1;
       }
     },
