@@ -11,8 +11,10 @@
  * at or before its leaf, so the first bad entry is named as a sequential pass would.
  */
 import { Worker } from 'node:worker_threads';
+import type { Verifier } from '../ledger/index.js';
 import { compiledModule } from '../runtime/paths.js';
 import { firstDifference, indexRowOfBytes } from './fields.js';
+import { FileLedger } from './ledger-files/file-ledger.js';
 import { INDEX_FILE, LEDGER_DIR } from './ledger-files/layout.js';
 import type { EventIndex, IndexRow } from './types.js';
 
@@ -66,6 +68,29 @@ export async function checkIndexRange(index: EventIndex, leaves: Iterable<Buffer
   return { checked, problem: null };
 }
 
+/** A part that could not be checked at all (not a disagreement; see IndexRangeResult.failed). */
+export function unchecked(from: number, to: number, why: string): IndexRangeResult {
+  return { checked: 0, problem: null, failed: { file: INDEX_FILE, leaf: from, message: `the index rows of events ${from}–${to - 1} could not be checked: ${why}` } };
+}
+
+/**
+ * checkIndexRange over the store in `dir`: its ledger opened (read only, trusting
+ * `verifier`) to read the events of [from, to) through the block index.
+ */
+export async function checkStoreIndexRange(dir: string, verifier: Verifier, index: EventIndex, from: number, to: number): Promise<IndexRangeResult> {
+  if (from >= to) return { checked: 0, problem: null };
+  let ledger: FileLedger | null = null;
+  try {
+    ledger = FileLedger.open(dir, { verifier });
+    return await checkIndexRange(index, ledger.readRange(from, to), from, to);
+  } catch (err) {
+    // The ledger pass on verify's thread names the cause when it is the ledger's.
+    return unchecked(from, to, (err as Error).message);
+  } finally {
+    ledger?.close();
+  }
+}
+
 /** Below this many rows the check runs on verify's own thread (a worker costs ~50 ms to start). */
 export const INDEX_CHECK_ON_WORKERS = 20_000;
 
@@ -88,8 +113,7 @@ function runWorker(dir: string, verifierKey: string, from: number, to: number): 
     const worker = new Worker(compiledModule('store/verify-index-worker.js'), { workerData: { kubetrailVerifyIndex: { dir, verifierKey, from, to } } });
     let result: IndexRangeResult | null = null;
     worker.once('message', (m: IndexRangeResult) => (result = m));
-    const failed = (why: string): IndexRangeResult => ({ checked: 0, problem: null, failed: { file: INDEX_FILE, leaf: from, message: `the index rows of events ${from}–${to - 1} could not be checked: ${why}` } });
-    worker.once('error', (err) => (result = failed(err.message)));
-    worker.once('exit', () => resolve(result ?? failed('the checking thread stopped')));
+    worker.once('error', (err) => (result = unchecked(from, to, err.message)));
+    worker.once('exit', () => resolve(result ?? unchecked(from, to, 'the checking thread stopped')));
   });
 }

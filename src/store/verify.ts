@@ -13,7 +13,7 @@ import { inflateRawSync } from 'node:zlib';
 import { HASH_SIZE, checkConsistency, equalHashes, hashChildren, hashLeaf, emptyRoot, isLedgerError, newVerifier, openCheckpoint, proveConsistency, storedHashIndex, storedHashCount, treeHash } from '../ledger/index.js';
 import type { Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
-import { FileLedger, listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
+import { listSegments, readCheckpoint } from './ledger-files/file-ledger.js';
 import {
   BLOCKS_FILE,
   BLOCK_ENTRY_SIZE,
@@ -31,8 +31,7 @@ import {
 import { HashFile } from './ledger-files/hash-file.js';
 import { PRUNE_FILE, openPruneRecord, type PruneRecord } from './ledger-files/prune-record.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
-import type { EventIndex } from './types.js';
-import { INDEX_CHECK_ON_WORKERS, checkIndexOnWorkers, checkIndexRange, type IndexRangeResult } from './verify-index.js';
+import { INDEX_CHECK_ON_WORKERS, checkIndexOnWorkers, checkStoreIndexRange, type IndexRangeResult } from './verify-index.js';
 
 /** Threads checking index rows when there are many (with this one checking hashes, on two cores). */
 const INDEX_CHECK_WORKERS = 2;
@@ -297,7 +296,7 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     }
     if (index !== null) {
       const upTo = Math.min(checkTo, ledgerAt);
-      const result = indexCheck !== null ? await indexCheck : await checkIndexHere(dir, verifier, index, keepFrom, upTo);
+      const result = indexCheck !== null ? await indexCheck : await checkStoreIndexRange(dir, verifier, index, keepFrom, upTo);
       report.indexChecked = Math.min(result.checked, Math.max(0, upTo - keepFrom));
       if (result.problem !== null && result.problem.leaf < ledgerAt) fail(result.problem.file, result.problem.leaf, result.problem.message);
       if (ledgerStop === null && result.failed !== undefined) fail(result.failed.file, result.failed.leaf, result.failed.message);
@@ -324,20 +323,6 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     await index?.close();
   }
   return report;
-}
-
-/** The index rows of leaves [from, to) checked on this thread, reading the events through the block index. */
-async function checkIndexHere(dir: string, verifier: Verifier, index: EventIndex, from: number, to: number): Promise<IndexRangeResult> {
-  if (from >= to) return { checked: 0, problem: null };
-  let ledger: FileLedger | null = null;
-  try {
-    ledger = FileLedger.open(dir, { verifier });
-    return await checkIndexRange(index, ledger.readRange(from, to), from, to);
-  } catch (err) {
-    return { checked: 0, problem: null, failed: { file: INDEX_FILE, leaf: from, message: `the index rows of events ${from}–${to - 1} could not be checked: ${(err as Error).message}` } };
-  } finally {
-    ledger?.close();
-  }
 }
 
 /**
