@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // The installed entry point: a thin shim over the CLI's bundle (dist/cli, from npm run build).
-import { main } from '../dist/cli/main.js';
+// CommonJS, like the bundle (bin/package.json says so): starting Node's ES module loader
+// for this one file would cost a quick command a few milliseconds for nothing.
+'use strict';
+const { main } = require('../dist/cli/main.cjs');
 
-process.exitCode = await main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
