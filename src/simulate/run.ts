@@ -65,6 +65,8 @@ class AfterEachChunk {
 /** A pool of replay workers fed in order; results merged in order. */
 class Pool {
   readonly #workers: Worker[] = [];
+  /** Chunks posted to each worker and not yet answered. */
+  readonly #outstanding: number[] = [];
   readonly #inflight = new Map<number, Pending>();
   readonly #done = new Map<number, { counts: unknown } & ChunkOutcome>();
   #nextId = 0;
@@ -82,7 +84,9 @@ class Pool {
     this.#after = after;
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_URL, { workerData: { kubetrailReplay: setup } });
+      this.#outstanding.push(0);
       w.on('message', (m: { id: number; counts: unknown } & ChunkOutcome) => {
+        this.#outstanding[i]--;
         this.#done.set(m.id, m);
         this.#drain();
       });
@@ -114,6 +118,19 @@ class Pool {
     this.#wake();
   }
 
+  /**
+   * The worker with the fewest chunks waiting: chunks are merged in input order whoever
+   * counts them, and dealing them round-robin left a worker idle whenever the other was
+   * slowed (by the garbage collector, or by this thread on a shared core) and held the
+   * next chunks in its queue.
+   */
+  #leastBusy(): Worker {
+    let best = 0;
+    for (let i = 1; i < this.#outstanding.length; i++) if (this.#outstanding[i] < this.#outstanding[best]) best = i;
+    this.#outstanding[best]++;
+    return this.#workers[best];
+  }
+
   async #room(limit: number): Promise<void> {
     while (this.#inflight.size >= limit) {
       if (this.#failure) throw this.#failure;
@@ -135,7 +152,7 @@ class Pool {
     const job: WorkerJob = { id, chunk: mine, offsets };
     const transfer: ArrayBuffer[] = [mine.buffer as ArrayBuffer];
     if (offsets !== null) transfer.push(offsets.buffer as ArrayBuffer);
-    this.#workers[id % this.#workers.length].postMessage(job, transfer);
+    this.#leastBusy().postMessage(job, transfer);
   }
 
   /** Sends a range of a plain file, which the worker reads itself. */
@@ -144,7 +161,7 @@ class Pool {
     const id = this.#nextId++;
     this.#inflight.set(id, { file: range.file, firstLine, size: range.end - range.start });
     const job: WorkerJob = { id, range };
-    this.#workers[id % this.#workers.length].postMessage(job);
+    this.#leastBusy().postMessage(job);
   }
 
   async finish(): Promise<void> {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fieldsOfParsed, scanEvent, type ScannedEvent } from '../../src/audit/event-scan.js';
+import { fieldsOfParsed, scanEvent, valueEnd, type ScannedEvent } from '../../src/audit/event-scan.js';
 import { memberBytes } from '../../src/ingest/json-spans.js';
 import { SHARED_DIR, SKIP_WITHOUT_SHARED } from '../support/paths.js';
 import { logText } from '../generate/helpers.js';
@@ -191,6 +191,25 @@ test('corrupted events: one byte inserted, deleted or changed anywhere', () => {
     }),
     { numRuns: 5000 },
   );
+});
+
+test('a range of a larger buffer: nothing past its end is read, whatever follows', () => {
+  // Stored leaves sit back to back in one buffer, so the byte after a range can be the
+  // next event's '{' or, cut short, the rest of the same event: the string loops run
+  // without a bound and must still answer only for the range.
+  const one = Buffer.from(base);
+  const two = Buffer.concat([one, one]);
+  assert.deepEqual(scanEvent(two, 0, one.length), scanEvent(one), 'an event followed by another');
+  assert.deepEqual(scanEvent(two, one.length, two.length), scanEvent(one), 'the second of two');
+  for (let cut = 1; cut < one.length; cut++) {
+    assert.equal(scanEvent(two, 0, cut), null, `cut at ${cut}, the rest of the event after it`);
+    assert.equal(scanEvent(one.subarray(0, cut)), null, `cut at ${cut}, the buffer ending there`);
+  }
+  for (const text of ['"plain"', '"esc\\u0041aped\\n"', '["a","b"]', '{"k":"v"}']) {
+    const bytes = Buffer.from(`${text}${text}`);
+    assert.equal(valueEnd(bytes, 0, text.length, 0), text.length, text);
+    for (let cut = 1; cut < text.length; cut++) assert.equal(valueEnd(bytes, 0, cut, 0), -1, `${text} cut at ${cut}`);
+  }
 });
 
 test('random events: arbitrary strings in every decoded field agree', () => {
