@@ -366,24 +366,37 @@ class LocalStore implements Store {
     if (from > this.#ledger.size) {
       throw new StoreError('TAMPERED', `the index claims ${from} events but the ledger holds ${this.#ledger.size}; run kubetrail reindex --store ${this.dir}`);
     }
-    // Many rows (a reindex, a long crash): derived here and written on a worker thread,
-    // so that both cores work and the writer's transactions are large. A few: here.
+    // Many rows (a reindex, a long crash): this thread reads the ledger and a worker thread
+    // derives the rows from the leaves' bytes and writes them, in large transactions. The
+    // rows were once derived here and posted: cloning them (and collecting the clones on
+    // both sides) cost more than deriving them. A few rows: all here.
     const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * CATCH_UP_BATCH) : null;
-    const add = writer !== null ? (rows: Array<IndexRow & { bytes: number }>) => writer.addRows(rows) : (rows: Array<IndexRow & { bytes: number }>) => index.add(rows);
-    let rows: Array<IndexRow & { bytes: number }> = [];
     let leaf = from;
     try {
-      for (const bytes of this.#ledger.readRange(from)) {
-        rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
-        if (rows.length >= CATCH_UP_BATCH) {
-          await add(rows);
-          rows = [];
-        }
-      }
-      await add(rows);
       if (writer !== null) {
+        let leaves: Buffer[] = [];
+        for (const bytes of this.#ledger.readRange(from)) {
+          leaves.push(bytes);
+          if (leaves.length >= CATCH_UP_BATCH) {
+            await writer.addLeaves(leaf, leaves);
+            leaf += leaves.length;
+            leaves = [];
+          }
+        }
+        await writer.addLeaves(leaf, leaves);
+        leaf += leaves.length;
         await writer.drain();
         if (writer.failure !== null) throw writer.failure;
+      } else {
+        let rows: Array<IndexRow & { bytes: number }> = [];
+        for (const bytes of this.#ledger.readRange(from)) {
+          rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
+          if (rows.length >= CATCH_UP_BATCH) {
+            await index.add(rows);
+            rows = [];
+          }
+        }
+        await index.add(rows);
       }
     } finally {
       await writer?.close();

@@ -4,9 +4,14 @@
  * worker; the index then agrees with the ledger row for row.
  */
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { commitPending, toPending } from '../../src/ingest/index.js';
 import { indexRowOf, openStore, reindexStore, verifyStore, type IndexRow, type PendingEvent } from '../../src/store/index.js';
+import { BackgroundIndexer } from '../../src/store/sqlite/background.js';
+import { openSqliteIndex } from '../../src/store/sqlite/sqlite-index.js';
 import { eventLine, generatedStore, tempStore } from './helpers.js';
 
 const pending = (i: number) => toPending(Buffer.from(eventLine(i)), JSON.parse(eventLine(i)));
@@ -119,5 +124,32 @@ test('events handed over as bytes alone: the worker derives the very rows the sc
     assert.equal(v.ok, true, v.problem?.message);
   } finally {
     s.cleanup();
+  }
+});
+
+test('buffers handed back by the worker and filled again: every batch, large after small and small after large, gives its own rows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubetrail-bg-'));
+  try {
+    const path = join(dir, 'index.sqlite');
+    await openSqliteIndex(path).close();
+    const indexer = new BackgroundIndexer(path);
+    // Each batch is drained before the next, so its buffer is back and the next one is
+    // written into it: stale bytes past a smaller batch's end must never be read as events.
+    const sizes = [5, 300, 7, 1, 120, 2, 64];
+    let next = 0;
+    for (const n of sizes) {
+      const first = next;
+      await indexer.add(first, Array.from({ length: n }, () => pending(next++)));
+      await indexer.drain();
+    }
+    await indexer.close();
+    const index = openSqliteIndex(path, { readonly: true });
+    const rows: IndexRow[] = [];
+    for await (const r of index.queryRows({})) rows.push(r);
+    await index.close();
+    assert.equal(rows.length, next);
+    rows.forEach((r, i) => assert.deepEqual(r, indexRowOf(i, JSON.parse(eventLine(i))), `event ${i}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -91,7 +91,11 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
       try {
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs)); // tests: a worker that lags
         await index.add(taken.length === 1 ? rowsOf(taken[0]) : taken.flatMap(rowsOf));
-        for (const m of taken) port.postMessage({ id: m.id });
+        // The bytes' buffer goes back to the sender to be filled again (see background.ts).
+        for (const m of taken) {
+          if ('data' in m) port.postMessage({ id: m.id, buffer: m.data.buffer }, [m.data.buffer as ArrayBuffer]);
+          else port.postMessage({ id: m.id });
+        }
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         for (const m of taken) port.postMessage({ id: m.id, error: e?.message ?? String(err), code: e?.code });
