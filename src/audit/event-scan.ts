@@ -465,27 +465,51 @@ function keyIs(ks: number, ke: number, key: Uint8Array): boolean {
 }
 
 const K = (s: string) => Buffer.from(s, 'latin1');
-const TOP_KEYS = [
+const TOP_KEYS = keySet([
   'kind', 'apiVersion', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs',
   'userAgent', 'objectRef', 'responseStatus', 'requestObject', 'responseObject', 'requestReceivedTimestamp',
   'stageTimestamp', 'annotations', 'timestamp',
   // Keys that make the value something other than a clean v1 Event: the full parser decides.
   'items', 'records', 'protoPayload', 'logName', 'category', 'properties',
-].map(K);
+].map(K));
 const GIVE_UP_FROM = 19;
-const USER_KEYS = ['username', 'groups'].map(K);
-const REF_KEYS = ['resource', 'namespace', 'name', 'apiGroup', 'apiVersion', 'subresource'].map(K);
+const USER_KEYS = keySet(['username', 'groups'].map(K));
+const REF_KEYS = keySet(['resource', 'namespace', 'name', 'apiGroup', 'apiVersion', 'subresource'].map(K));
 const CODE = K('code');
 const DECISION = K('authorization.k8s.io/decision');
 const REASON = K('authorization.k8s.io/reason');
 
-/** Which of `keys` the key at [ks, ke) is, or -1. */
-function whichKey(ks: number, ke: number, keys: readonly Uint8Array[]): number {
+/**
+ * A set of keys looked up by length and first byte: an event has a dozen or more members
+ * and each key was compared with every known key of that length and first byte in turn
+ * (a linear search through two dozen). Keys sharing a length and first byte are chained.
+ */
+interface KeySet {
+  keys: readonly Uint8Array[];
+  /** (length & 63) * 256 + first byte → 1 + the first key of that shape, or 0. */
+  head: Int16Array;
+  /** 1 + the next key of the same shape, or 0. */
+  next: Int16Array;
+}
+
+function keySet(keys: readonly Uint8Array[]): KeySet {
+  const head = new Int16Array(64 * 256);
+  const next = new Int16Array(keys.length);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const slot = (keys[i].length & 63) * 256 + keys[i][0];
+    next[i] = head[slot];
+    head[slot] = i + 1;
+  }
+  return { keys, head, next };
+}
+
+/** Which key of `set` the key at [ks, ke) is, or -1. */
+function whichKey(ks: number, ke: number, set: KeySet): number {
   const len = ke - ks;
-  const first = b[ks];
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (k.length === len && k[0] === first && keyIs(ks, ke, k)) return i;
+  if (len === 0) return -1;
+  for (let k = set.head[(len & 63) * 256 + b[ks]] - 1; k >= 0; k = set.next[k] - 1) {
+    const key = set.keys[k];
+    if (key.length === len && keyIs(ks, ke, key)) return k;
   }
   return -1;
 }
