@@ -5,6 +5,14 @@
 'use strict';
 const { main } = require('../dist/cli/main.cjs');
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    // main answers every command's own errors; this is what it could not (a command group
+    // that failed to load, a native module built for another Node): never exit 0 then.
+    process.stderr.write(`kubetrail: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

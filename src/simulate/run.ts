@@ -165,9 +165,13 @@ class Pool {
   }
 
   async finish(): Promise<void> {
-    await this.#room(1);
-    while (this.#inflight.size > 0) await this.#room(1);
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    try {
+      await this.#room(1);
+      while (this.#inflight.size > 0) await this.#room(1);
+    } finally {
+      // Also when a worker failed: the others would keep the process alive.
+      await Promise.all(this.#workers.map((w) => w.terminate()));
+    }
   }
 }
 

@@ -212,6 +212,39 @@ test('a range of a larger buffer: nothing past its end is read, whatever follows
   }
 });
 
+test('repeated values: one after another, each event gets its own value, never a cached neighbour', () => {
+  // Values of a repeated field are looked up by length and a few of their bytes: these
+  // pairs share the lookup's shape (or its edge: the longest value kept, one byte more)
+  // and must still read as themselves, in either order and again after each other.
+  const long = (n: number, tail: string) => `${'u'.repeat(n - tail.length)}${tail}`;
+  const cases: Array<{ desc: string; values: string[] }> = [
+    { desc: 'same length, same first, middle and last byte, different elsewhere', values: ['abXdeXgh', 'aYcdeYgh', 'abXdeXgh'] },
+    { desc: 'the longest value kept and one byte longer', values: [long(128, 'a'), long(129, 'a'), long(128, 'b'), long(128, 'a'), long(129, 'a')] },
+    { desc: 'escaped values between plain ones', values: ['alice', 'al\\u0069ce', 'alice', 'a\\"b', 'ab'] },
+    { desc: 'empty and non-ASCII', values: ['', 'é', 'e', '', 'ü', 'é'] },
+  ];
+  for (const c of cases) {
+    for (const field of ['username', 'verb', 'resource', 'namespace'] as const) {
+      for (const [i, v] of c.values.entries()) {
+        const text = field === 'username' ? swap('"alice"', `"${v}"`) : field === 'verb' ? swap('"create"', `"${v}"`) : field === 'resource' ? swap('"pods"', `"${v}"`) : swap('"prod"', `"${v}"`);
+        assert.ok(agrees(Buffer.from(text), `${c.desc}: ${field} #${i}`), `${c.desc}: the scanner gave up on ${field} #${i}`);
+      }
+    }
+  }
+});
+
+test('keys: looked up by length and first byte, a long or empty key that shares them is no known key', () => {
+  for (const [desc, key] of [
+    ['64 bytes more than "verb", same first byte', `v${'x'.repeat(67)}`],
+    ['128 bytes more than "user"', `u${'x'.repeat(131)}`],
+    ['empty', ''],
+  ] as const) {
+    const text = base.replace('{', `{"${key}":"ignored",`);
+    assert.ok(agrees(Buffer.from(text), desc), `${desc}: gave up`);
+    assert.equal(scanEvent(Buffer.from(text))?.verb, 'create', desc);
+  }
+});
+
 test('random events: arbitrary strings in every decoded field agree', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.array(fc.string(), { maxLength: 4 }), fc.jsonValue(), (user, verb, groups, body) => {

@@ -26,12 +26,15 @@ interface Sent {
 const MAX_BEHIND_BYTES = 128 * 1024 * 1024;
 
 /**
- * Buffers come back from the worker once it has read them and are used again: memory the
- * process has not touched yet costs a page fault per 4 KiB when first written, which on
- * the machines measured here made copying a catch-up's 16,384 leaves (44 MB) into a fresh
- * buffer take 130 ms, ten times the copy itself. Sizes are rounded up so that batches of
- * different sizes can share them; a few are kept.
+ * Large buffers come back from the worker once it has read them and are used again:
+ * memory the process has not touched yet costs a page fault per 4 KiB when first written,
+ * which on the machines measured here made copying a catch-up's 16,384 leaves (44 MB)
+ * into a fresh buffer take 130 ms, ten times the copy itself. Batches under POOL_FROM
+ * (a webhook's, tail's) get buffers of their own size from the allocator's heap, which
+ * reuses its memory anyway. Pooled sizes are rounded up so that batches of different
+ * sizes can share them; a few are kept, for as long as the indexer lives.
  */
+const POOL_FROM = 1024 * 1024;
 const BUFFER_STEP = 8 * 1024 * 1024;
 const SPARE_BUFFERS = 3;
 
@@ -60,7 +63,7 @@ export class BackgroundIndexer {
       workerData: { kubetrailIndex: { path, delayMs, maxTransactionRows: Math.max(1, Math.floor(maxBehind / 2)) } },
     });
     this.#worker.on('message', (m: { id: number; error?: string; code?: string; closed?: true; buffer?: ArrayBuffer }) => {
-      if (m.buffer !== undefined && this.#spare.length < SPARE_BUFFERS) this.#spare.push(m.buffer);
+      if (m.buffer !== undefined && m.buffer.byteLength >= POOL_FROM && this.#spare.length < SPARE_BUFFERS) this.#spare.push(m.buffer);
       if (m.closed) return this.#wake();
       if (m.error !== undefined) {
         this.#failure = Object.assign(new Error(`the index could not be written: ${m.error}`), { code: m.code });
@@ -137,15 +140,20 @@ export class BackgroundIndexer {
       at += bytes.length;
       ends[i] = at;
     });
-    this.#send(dedupe, leaves.length, total, (id) => this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]));
+    // The memory held counts whole buffers (a pooled one may be larger than its batch).
+    this.#send(dedupe, leaves.length, data.buffer.byteLength, (id) => this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]));
     await this.#until(() => this.#behind <= this.maxBehind && this.#behindBytes <= MAX_BEHIND_BYTES);
   }
 
-  /** A buffer of at least `bytes`: a spare one when one is large enough. */
+  /** A buffer of at least `bytes`: for a large batch, the smallest spare one that is large enough. */
   #buffer(bytes: number): ArrayBuffer {
-    const i = this.#spare.findIndex((b) => b.byteLength >= bytes);
-    if (i >= 0) return this.#spare.splice(i, 1)[0];
-    return new ArrayBuffer(Math.ceil(Math.max(1, bytes) / BUFFER_STEP) * BUFFER_STEP);
+    if (bytes < POOL_FROM) return new ArrayBuffer(bytes);
+    let best = -1;
+    this.#spare.forEach((b, i) => {
+      if (b.byteLength >= bytes && (best < 0 || b.byteLength < this.#spare[best].byteLength)) best = i;
+    });
+    if (best >= 0) return this.#spare.splice(best, 1)[0];
+    return new ArrayBuffer(Math.ceil(bytes / BUFFER_STEP) * BUFFER_STEP);
   }
 
   /** Hands over rows derived by the caller, in leaf order; waits while too many are behind. */

@@ -88,17 +88,19 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
         taken.push(m);
         rows += batchSize(m);
       }
+      let failure: NodeJS.ErrnoException | null = null;
       try {
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs)); // tests: a worker that lags
         await index.add(taken.length === 1 ? rowsOf(taken[0]) : taken.flatMap(rowsOf));
-        // The bytes' buffer goes back to the sender to be filled again (see background.ts).
-        for (const m of taken) {
-          if ('data' in m) port.postMessage({ id: m.id, buffer: m.data.buffer }, [m.data.buffer as ArrayBuffer]);
-          else port.postMessage({ id: m.id });
-        }
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        for (const m of taken) port.postMessage({ id: m.id, error: e?.message ?? String(err), code: e?.code });
+        failure = err instanceof Error ? err : new Error(String(err));
+      }
+      // One answer per batch, in order (the sender matches them to what it sent).
+      for (const m of taken) {
+        if (failure !== null) port.postMessage({ id: m.id, error: failure.message, code: failure.code });
+        // The bytes' buffer goes back to the sender to be filled again (see background.ts).
+        else if ('data' in m) port.postMessage({ id: m.id, buffer: m.data.buffer }, [m.data.buffer as ArrayBuffer]);
+        else port.postMessage({ id: m.id });
       }
       // Lets the messages that arrived meanwhile in before the next transaction.
       await new Promise((r) => setImmediate(r));
