@@ -174,6 +174,8 @@ class LocalStore implements Store {
     writable: boolean,
     /** Leaves missing from the index past which catching up writes on a worker thread (tests lower it). */
     private readonly catchUpOnWorkerFrom = CATCH_UP_ON_WORKER,
+    /** Leaves handed to the index at a time while catching up (tests lower it). */
+    private readonly catchUpBatch = CATCH_UP_BATCH,
   ) {
     this.dir = dir;
     this.#ledger = ledger;
@@ -370,14 +372,14 @@ class LocalStore implements Store {
     // derives the rows from the leaves' bytes and writes them, in large transactions. The
     // rows were once derived here and posted: cloning them (and collecting the clones on
     // both sides) cost more than deriving them. A few rows: all here.
-    const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * CATCH_UP_BATCH) : null;
+    const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * this.catchUpBatch) : null;
     let leaf = from;
     try {
       if (writer !== null) {
         let leaves: Buffer[] = [];
         for (const bytes of this.#ledger.readRange(from)) {
           leaves.push(bytes);
-          if (leaves.length >= CATCH_UP_BATCH) {
+          if (leaves.length >= this.catchUpBatch) {
             await writer.addLeaves(leaf, leaves);
             leaf += leaves.length;
             leaves = [];
@@ -391,7 +393,7 @@ class LocalStore implements Store {
         let rows: Array<IndexRow & { bytes: number }> = [];
         for (const bytes of this.#ledger.readRange(from)) {
           rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
-          if (rows.length >= CATCH_UP_BATCH) {
+          if (rows.length >= this.catchUpBatch) {
             await index.add(rows);
             rows = [];
           }
@@ -481,12 +483,12 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** Opens the index of a store for writing without the ledger's signer (reindex). */
-export async function reindexStore(dir: string, options: { catchUpOnWorkerFrom?: number } = {}): Promise<{ events: number }> {
+export async function reindexStore(dir: string, options: { catchUpOnWorkerFrom?: number; catchUpBatch?: number } = {}): Promise<{ events: number }> {
   const storeKey = readStoreVerifierKey(dir);
   const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
   const ledger = FileLedger.open(dir, { verifier });
   const indexPath = join(dir, INDEX_FILE);
-  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom);
+  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom, options.catchUpBatch);
   try {
     return { events: await store.reindex() };
   } finally {
