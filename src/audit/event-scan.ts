@@ -94,15 +94,15 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 256; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
-/**
- * Past the string whose opening quote is at bb[i]; -1 when it is not a valid JSON string.
- * Locals only: this loop is where the time goes.
- */
+/** Past the string whose opening quote is at bb[i]; -1 when it is not a valid JSON string. */
 function stringEnd(bb: Uint8Array, i: number, e: number): number {
   return stringRest(bb, i + 1, e);
 }
 
-/** Past the end of a string whose content goes on at bb[i]; -1 when it is not valid. */
+/**
+ * Past the end of a string whose content goes on at bb[i]; -1 when it is not valid.
+ * Locals only: this loop is where the time goes.
+ */
 function stringRest(bb: Uint8Array, i: number, e: number): number {
   for (;;) {
     // No bound in the loop (14% faster over whole events): it stops at the first byte that
@@ -123,7 +123,7 @@ function stringRest(bb: Uint8Array, i: number, e: number): number {
   }
 }
 
-/** Set by stringEnd when the string holds an escape (so that keys and values need not be read twice to know). */
+/** Set by stringRest when a string holds an escape (so that keys and values need not be read twice to know). */
 let sawEscape = false;
 
 /** Past a string starting at b[p] === '"'; returns true when it holds an escape. */
