@@ -108,7 +108,10 @@ export interface EventIndex {
   timeLeafRange?(filter: EventFilter): Promise<{ first: number; end: number }>;
   /** Events per value of a column, most first. */
   top(filter: EventFilter, column: GroupColumn, limit: number): Promise<Array<{ key: string; events: number; bytes: number }>>;
-  /** Events per time bucket of `stepUs`, split by the `series` most frequent values of a column (the rest as "other"). */
+  /**
+   * Events per time bucket of `stepUs`, split by the `series` most frequent values of a
+   * column (the rest as "other"); `series` 0: one series, "all", of every event.
+   */
   timeline(filter: EventFilter, column: GroupColumn, stepUs: number, series: number): Promise<{ starts: number[]; series: Array<{ name: string; counts: number[] }> }>;
   /** Signs of a log with holes: requests without a final stage, (auditID, stage) pairs stored twice. */
   health(filter: EventFilter, examples: number): Promise<IndexHealth>;

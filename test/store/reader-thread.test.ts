@@ -24,8 +24,25 @@ describe('reads off the main thread', () => {
     ['top users, whole store (the rollup, on the main thread)', (st) => st.top({}, 'user', 10)],
     ['a timeline by verb', (st) => st.timeline({}, 'verb', 60e6, 8)],
     ['a timeline of one user', (st) => st.timeline({ user: 'system:kube-scheduler' }, 'resource', 300e6, 4)],
+    ['a timeline of every event in one series', (st) => st.timeline({}, 'verb', 60e6, 0)],
     ['health', (st) => st.health({}, 3)],
   ];
+
+  test('a timeline in one series counts, bucket by bucket, what a split one counts in all its series', async () => {
+    for (const [desc, filter, step] of [
+      ['whole store, per minute', {}, 60e6],
+      ['one user, per 5 minutes', { user: 'system:kube-scheduler' }, 300e6],
+      ['creates, per 10 s', { verb: 'create' } as EventFilter, 10e6],
+      ['nothing matches', { user: 'nobody-at-all' }, 60e6],
+    ] as const) {
+      const split = await store.timeline(filter, 'verb', step, 20);
+      const one = await store.timeline(filter, 'verb', step, 0);
+      assert.deepEqual(one.starts, split.starts, desc);
+      const sums = split.starts.map((_, i) => split.series.reduce((a, x) => a + x.counts[i], 0));
+      assert.deepEqual(one.series.map((x) => x.name), split.starts.length === 0 ? [] : ['all'], desc);
+      assert.deepEqual(one.series[0]?.counts ?? [], sums, desc);
+    }
+  });
 
   test('the reader thread answers exactly as the main thread, and the main thread does not wait for it', async () => {
     const direct: unknown[] = [];

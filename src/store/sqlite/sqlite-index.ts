@@ -608,6 +608,18 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     },
     async timeline(filter, column, stepUs, series) {
       const { where, args } = whereOf(filter);
+      if (series <= 0) {
+        // All events in one series: one pass grouped by bucket alone (no pass to rank values).
+        const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
+        const rows = db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, count(*) AS n FROM events${timeWhere} GROUP BY b ORDER BY b`).raw().all(Math.max(1, Math.floor(stepUs)), ...args) as Array<[number, number]>;
+        if (rows.length === 0) return { starts: [], series: [] };
+        const first = Number(rows[0][0]);
+        const starts: number[] = [];
+        for (let b = first; b <= Number(rows[rows.length - 1][0]); b++) starts.push(b * stepUs);
+        const counts = starts.map(() => 0);
+        for (const [b, n] of rows) counts[Number(b) - first] += Number(n);
+        return { starts, series: [{ name: 'all', counts }] };
+      }
       const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).pluck().all(...args, Math.max(1, Math.min(20, series))) as unknown[]).map((k) => (k === null ? null : Number(k)));
       const names = top.map((k) => keyText(column, k));
       const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
