@@ -62,6 +62,53 @@ test('every value comes back exactly as it went in', async () => {
   }
 });
 
+test('events per minute kept as rows arrive equal those counted from the rows: after adds, a prune, a clear, and in an index made before they were kept', async () => {
+  const s = tempStore();
+  try {
+    const path = join(s.root, 'index.sqlite');
+    const minute = 60e6;
+    const t0 = Date.parse('2026-11-23T10:00:00Z') * 1000;
+    // Minute edges, a gap, a row without a time, and times before 1970 (SQL's integer
+    // division truncates toward zero: -1 µs and +1 µs share minute 0).
+    const offsets = [0, 1, minute - 1, minute, minute + 1, 3 * minute, null, 10 * minute + 5, 10 * minute + 6, 2 * minute];
+    const rows: IndexRow[] = offsets.map((dt, leaf) => ({ ...base, leaf, timeUs: dt === null ? null : t0 + dt }));
+    rows.push({ ...base, leaf: rows.length, timeUs: -1 }, { ...base, leaf: rows.length + 1, timeUs: 1 }, { ...base, leaf: rows.length + 2, timeUs: -minute - 1 });
+    // A filter that holds every row takes the counting path; none takes the kept one.
+    const counted = (ix: ReturnType<typeof openSqliteIndex>) => ix.timeline({ afterLeaf: -1 }, 'verb', minute, 0);
+    const kept = (ix: ReturnType<typeof openSqliteIndex>) => ix.timeline({}, 'verb', minute, 0);
+    let index = openSqliteIndex(path);
+    await index.add(rows.slice(0, 4));
+    await index.add(rows.slice(4));
+    const all = await counted(index);
+    assert.equal(all.series[0].counts.reduce((a, b) => a + b, 0), rows.filter((r) => r.timeUs !== null).length);
+    assert.deepEqual(await kept(index), all, 'after adds');
+    assert.equal(await index.rollupDisagreement!(), null);
+    await index.prune(5);
+    assert.deepEqual(await kept(index), await counted(index), 'after a prune');
+    assert.notDeepEqual(await counted(index), all);
+    assert.equal(await index.rollupDisagreement!(), null);
+    await index.close();
+    // Made before minutes were kept: a reader counts the rows; the next writer fills them.
+    const db = new Database(path);
+    db.exec(`DROP TABLE minutes; DELETE FROM meta WHERE key = 'minutes';`);
+    db.close();
+    index = openSqliteIndex(path, { readonly: true });
+    const before = await counted(index);
+    assert.deepEqual(await kept(index), before, 'a reader of an older index');
+    assert.equal(await index.rollupDisagreement!(), null);
+    await index.close();
+    index = openSqliteIndex(path);
+    assert.deepEqual(await kept(index), before, 'filled by the next writer');
+    await index.add([{ ...base, leaf: rows.length, timeUs: t0 + 3 * minute + 7 }]);
+    assert.deepEqual(await kept(index), await counted(index), 'and kept from then on');
+    await index.clear(0);
+    assert.deepEqual(await kept(index), { starts: [], series: [] }, 'after a clear');
+    await index.close();
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('an index of the older layout is rebuilt from the ledger when the store opens for writing', async () => {
   const s = tempStore();
   try {

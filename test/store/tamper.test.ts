@@ -161,6 +161,15 @@ const cases: { desc: string; tamper: (s: TempStore) => void; want: RegExp; leaf?
     want: /the time range of leaves 0–4095 says (\S+) to \1, the rows hold \S+ to \S+/,
   },
   {
+    desc: 'the events of a minute changed (stats would draw them)',
+    tamper: (s) => {
+      const db = new Database(join(s.dir, 'index.sqlite'));
+      db.prepare(`UPDATE minutes SET events = events + 3 WHERE minute = (SELECT min(minute) FROM minutes)`).run();
+      db.close();
+    },
+    want: /the events of the minute from \S+ are counted as \d+, the rows hold \d+/,
+  },
+  {
     desc: 'an index row deleted',
     tamper: (s) => {
       const db = new Database(join(s.dir, 'index.sqlite'));
