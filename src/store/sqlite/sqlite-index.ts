@@ -14,7 +14,8 @@
  * without a sort, and name. `rollup` keeps events and bytes per value of the
  * grouping columns as rows arrive, so top-N over the whole store is a small read, and
  * `time_blocks` the time range of each run of 4,096 leaves, so a time range finds its
- * first and last leaf without walking the table.
+ * first and last leaf without walking the table, and `minutes` the events of each minute,
+ * so the whole store's events per minute (stats) is a small read too.
  * Nothing of better-sqlite3 leaves this file.
  */
 import { BlockList, isIP } from 'node:net';
