@@ -94,9 +94,16 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 256; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
-/** Past the string whose opening quote is at bb[i]; -1 when it is not a valid JSON string. */
+/**
+ * Past the string whose opening quote is at bb[i]; -1 when it is not a valid JSON string.
+ * Most strings hold no escape: their run of plain bytes ends at the closing quote, and
+ * this small function (inlined where it is called) is all they cost.
+ */
 function stringEnd(bb: Uint8Array, i: number, e: number): number {
-  return stringRest(bb, i + 1, e);
+  i++;
+  // (Unbounded, like stringRest's loop: the end is checked after it.)
+  while (PLAIN[bb[i]] === 1) i++;
+  return i < e && bb[i] === 0x22 ? i + 1 : stringRest(bb, i, e);
 }
 
 /**
@@ -179,6 +186,20 @@ function wsEnd(bb: Uint8Array, i: number, e: number): number {
   return i;
 }
 
+/**
+ * Past an object's key at bb[i] (its opening quote), the colon and any white space: where
+ * the member's value starts; -1 when that is not what follows.
+ */
+function keyEnd(bb: Uint8Array, i: number, e: number): number {
+  if (i >= e || bb[i] !== 0x22) return -1;
+  i = stringEnd(bb, i, e);
+  if (i < 0) return -1;
+  if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
+  if (i >= e || bb[i] !== 0x3a) return -1;
+  i++;
+  return WS[bb[i]] === 1 ? wsEnd(bb, i, e) : i;
+}
+
 const OBJECT = 1;
 const ARRAY = 2;
 const STACK = new Uint8Array(MAX_DEPTH + 1);
@@ -189,10 +210,10 @@ const STACK = new Uint8Array(MAX_DEPTH + 1);
  * -1 when invalid or nested deeper than MAX_DEPTH below `depth`.
  */
 export function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): number {
-  // Written out rather than calling the helpers above for each token: with the string
-  // loop inline for values and keys, white space looked at only where there is some (a
-  // kube-apiserver log has none) and the literals compared byte by byte, a body is
-  // checked about 20% faster (measured on one core, which these loops fill).
+  // White space is looked at only where there is some (a kube-apiserver log has none) and
+  // the literals are compared byte by byte: with the plain-string fast path of stringEnd,
+  // a body is checked about 20% faster than token by token through general helpers
+  // (measured on one core, which these loops fill).
   let sp = 0;
   const room = MAX_DEPTH - depth;
   for (;;) {
@@ -200,11 +221,8 @@ export function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): n
     if (i >= e) return -1;
     let c = bb[i];
     if (c === 0x22) {
-      // (Unbounded, like stringRest's loop: bb[e] is checked below.)
-      i++;
-      while (PLAIN[bb[i]] === 1) i++;
-      if (i < e && bb[i] === 0x22) i++;
-      else if ((i = stringRest(bb, i, e)) < 0) return -1;
+      i = stringEnd(bb, i, e);
+      if (i < 0) return -1;
     } else if (c === 0x7b || c === 0x5b) {
       if (sp >= room) return -1;
       i++;
@@ -213,13 +231,8 @@ export function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): n
         if (i < e && bb[i] === 0x7d) i++;
         else {
           STACK[sp++] = OBJECT;
-          if (i >= e || bb[i] !== 0x22) return -1;
-          i = stringEnd(bb, i, e);
+          i = keyEnd(bb, i, e);
           if (i < 0) return -1;
-          if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
-          if (i >= e || bb[i] !== 0x3a) return -1;
-          i++;
-          if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
           continue;
         }
       } else if (i < e && bb[i] === 0x5d) i++;
@@ -251,16 +264,8 @@ export function valueEnd(bb: Uint8Array, i: number, e: number, depth: number): n
         i++;
         if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
         if (top === OBJECT) {
-          // The next key.
-          if (i >= e || bb[i] !== 0x22) return -1;
-          i++;
-          while (PLAIN[bb[i]] === 1) i++;
-          if (i < e && bb[i] === 0x22) i++;
-          else if ((i = stringRest(bb, i, e)) < 0) return -1;
-          if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
-          if (i >= e || bb[i] !== 0x3a) return -1;
-          i++;
-          if (WS[bb[i]] === 1) i = wsEnd(bb, i, e);
+          i = keyEnd(bb, i, e);
+          if (i < 0) return -1;
         }
         break;
       }
