@@ -373,32 +373,24 @@ class LocalStore implements Store {
     // rows were once derived here and posted: cloning them (and collecting the clones on
     // both sides) cost more than deriving them. A few rows: all here.
     const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * this.catchUpBatch) : null;
+    const hand = (first: number, leaves: Buffer[]): Promise<void> =>
+      writer !== null ? writer.addLeaves(first, leaves) : index.add(leaves.map((bytes, i) => ({ ...indexRowOfBytes(first + i, bytes), bytes: bytes.length })));
     let leaf = from;
     try {
-      if (writer !== null) {
-        let leaves: Buffer[] = [];
-        for (const bytes of this.#ledger.readRange(from)) {
-          leaves.push(bytes);
-          if (leaves.length >= this.catchUpBatch) {
-            await writer.addLeaves(leaf, leaves);
-            leaf += leaves.length;
-            leaves = [];
-          }
+      let leaves: Buffer[] = [];
+      for (const bytes of this.#ledger.readRange(from)) {
+        leaves.push(bytes);
+        if (leaves.length >= this.catchUpBatch) {
+          await hand(leaf, leaves);
+          leaf += leaves.length;
+          leaves = [];
         }
-        await writer.addLeaves(leaf, leaves);
-        leaf += leaves.length;
+      }
+      await hand(leaf, leaves);
+      leaf += leaves.length;
+      if (writer !== null) {
         await writer.drain();
         if (writer.failure !== null) throw writer.failure;
-      } else {
-        let rows: Array<IndexRow & { bytes: number }> = [];
-        for (const bytes of this.#ledger.readRange(from)) {
-          rows.push({ ...indexRowOfBytes(leaf++, bytes), bytes: bytes.length });
-          if (rows.length >= this.catchUpBatch) {
-            await index.add(rows);
-            rows = [];
-          }
-        }
-        await index.add(rows);
       }
     } finally {
       await writer?.close();

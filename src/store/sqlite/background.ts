@@ -11,7 +11,7 @@
  * the worker (memory stays bounded).
  */
 import { Worker } from 'node:worker_threads';
-import { dedupeKeyFor, dedupeKeyOf, dedupeKeyString, type DedupeKey, type IndexRow, type PendingEvent } from '../types.js';
+import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type PendingEvent } from '../types.js';
 import type { IndexBatch } from './index-worker.js';
 import { compiledModule } from '../../runtime/paths.js';
 
@@ -91,11 +91,6 @@ export class BackgroundIndexer {
     return this.#failure;
   }
 
-  /** Rows handed over and not yet committed by the worker. */
-  get behind(): number {
-    return this.#behind;
-  }
-
   #wake(): void {
     const w = this.#waiters;
     this.#waiters = [];
@@ -112,9 +107,7 @@ export class BackgroundIndexer {
    * over without a copy. Waits while too many are behind.
    */
   async add(first: number, events: readonly PendingEvent[]): Promise<void> {
-    if (this.#failure !== null) throw this.#failure;
-    if (events.length === 0) return;
-    await this.#postLeaves(first, events.map((e) => e.bytes), events.map(dedupeKeyOf));
+    await this.#post(first, events.map((e) => e.bytes), events.map(dedupeKeyOf));
   }
 
   /**
@@ -123,12 +116,13 @@ export class BackgroundIndexer {
    * it opens, or before its next commit), so no dedupe keys are kept pending.
    */
   async addLeaves(first: number, leaves: readonly Uint8Array[]): Promise<void> {
-    if (this.#failure !== null) throw this.#failure;
-    if (leaves.length === 0) return;
-    await this.#postLeaves(first, leaves, []);
+    await this.#post(first, leaves, []);
   }
 
-  async #postLeaves(first: number, leaves: readonly Uint8Array[], dedupe: Array<DedupeKey | null>): Promise<void> {
+  /** Sends the leaves in one buffer, their dedupe keys pending until the worker has them. */
+  async #post(first: number, leaves: readonly Uint8Array[], dedupe: ReadonlyArray<DedupeKey | null>): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    if (leaves.length === 0) return;
     let total = 0;
     for (const bytes of leaves) total += bytes.length;
     // A buffer of its own (never a slice of Node's shared pool, which transferring would take away).
@@ -140,8 +134,20 @@ export class BackgroundIndexer {
       at += bytes.length;
       ends[i] = at;
     });
+    const keys: string[] = [];
+    for (const d of dedupe) {
+      if (d === null) continue;
+      const k = dedupeKeyString(d);
+      keys.push(k);
+      this.#pendingKeys.set(k, (this.#pendingKeys.get(k) ?? 0) + 1);
+    }
+    const id = this.#nextId++;
     // The memory held counts whole buffers (a pooled one may be larger than its batch).
-    this.#send(dedupe, leaves.length, data.buffer.byteLength, (id) => this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]));
+    const bytes = data.buffer.byteLength;
+    this.#sent.push({ id, keys, rows: leaves.length, bytes });
+    this.#behind += leaves.length;
+    this.#behindBytes += bytes;
+    this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]);
     await this.#until(() => this.#behind <= this.maxBehind && this.#behindBytes <= MAX_BEHIND_BYTES);
   }
 
@@ -154,35 +160,6 @@ export class BackgroundIndexer {
     });
     if (best >= 0) return this.#spare.splice(best, 1)[0];
     return new ArrayBuffer(Math.ceil(bytes / BUFFER_STEP) * BUFFER_STEP);
-  }
-
-  /** Hands over rows derived by the caller, in leaf order; waits while too many are behind. */
-  async addRows(rows: Array<IndexRow & { bytes: number }>): Promise<void> {
-    if (this.#failure !== null) throw this.#failure;
-    if (rows.length === 0) return;
-    this.#send(
-      rows.map((r) => dedupeKeyFor(r.auditID, r.stage)),
-      rows.length,
-      0,
-      (id) => this.#worker.postMessage({ id, rows } satisfies IndexBatch),
-    );
-    await this.#until(() => this.#behind <= this.maxBehind);
-  }
-
-  /** Records a batch as sent (its keys pending until the worker has it) and sends it. */
-  #send(dedupe: Array<DedupeKey | null>, rows: number, bytes: number, post: (id: number) => void): void {
-    const keys: string[] = [];
-    for (const d of dedupe) {
-      if (d === null) continue;
-      const k = dedupeKeyString(d);
-      keys.push(k);
-      this.#pendingKeys.set(k, (this.#pendingKeys.get(k) ?? 0) + 1);
-    }
-    const id = this.#nextId++;
-    this.#sent.push({ id, keys, rows, bytes });
-    this.#behind += rows;
-    this.#behindBytes += bytes;
-    post(id);
   }
 
   /** The keys (dedupeKeyString) of rows not yet in the index. */

@@ -1,7 +1,8 @@
 /**
- * The index writer on its own thread: rows of committed events arrive in ledger order and
- * are added in the same transactions the store would make itself, while the main thread
- * goes on reading, scanning and committing the next batches to the ledger.
+ * The index writer on its own thread: the bytes of committed events (or of stored leaves,
+ * when the index catches up) arrive in ledger order, and their rows are derived here and
+ * added in the same transactions the store would make itself, while the main thread goes
+ * on reading, checking and committing the next batches to the ledger.
  *
  * Batches that queued up while a transaction ran go into the next one together. The cost
  * of a SQLite transaction is mostly the pages it dirties, and the (audit_id, stage) index
@@ -18,20 +19,19 @@ import { openSqliteIndex } from './sqlite-index.js';
 type Row = IndexRow & { bytes: number };
 
 /**
- * The events of one committed batch, leaves first, first + 1, …: their bytes end to end
- * (rows derived here), or their rows (derived by the sender: a catch-up).
+ * The events of one committed batch (or stored leaves being caught up), leaves first,
+ * first + 1, …: their bytes end to end; the rows are derived here.
  */
-export type IndexBatch = { id: number; first: number; data: Uint8Array; /** Where each event's bytes end in data. */ ends: Float64Array } | { id: number; rows: Row[] };
+export type IndexBatch = { id: number; first: number; data: Uint8Array; /** Where each event's bytes end in data. */ ends: Float64Array };
 
 type Message = IndexBatch | { id: number; close: true };
 
 function batchSize(m: IndexBatch): number {
-  return 'rows' in m ? m.rows.length : m.ends.length;
+  return m.ends.length;
 }
 
-/** The rows of a batch, derived from its events' bytes here when the sender did not. */
+/** The rows of a batch, derived from its events' bytes. */
 function rowsOf(m: IndexBatch): Row[] {
-  if ('rows' in m) return m.rows;
   const rows: Row[] = new Array(m.ends.length);
   const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
   let start = 0;
@@ -99,8 +99,7 @@ if (parentPort !== null && workerData?.kubetrailIndex) {
       for (const m of taken) {
         if (failure !== null) port.postMessage({ id: m.id, error: failure.message, code: failure.code });
         // The bytes' buffer goes back to the sender to be filled again (see background.ts).
-        else if ('data' in m) port.postMessage({ id: m.id, buffer: m.data.buffer }, [m.data.buffer as ArrayBuffer]);
-        else port.postMessage({ id: m.id });
+        else port.postMessage({ id: m.id, buffer: m.data.buffer }, [m.data.buffer as ArrayBuffer]);
       }
       // Lets the messages that arrived meanwhile in before the next transaction.
       await new Promise((r) => setImmediate(r));

@@ -71,6 +71,15 @@ function fillMinutes(db: Database.Database): void {
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('minutes', '1')`).run();
 }
 
+/**
+ * Whether a table kept as rows arrive (time_blocks, minutes) is complete: it exists and
+ * meta marks it filled. Indexes made before one existed fill it on their next writable
+ * open; until then their readers take the slow way.
+ */
+function isKept(db: Database.Database, table: 'time_blocks' | 'minutes'): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined && db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck().get(table) === '1';
+}
+
 /** time_blocks from the rows (inside a transaction), then marked complete. */
 function fillTimeBlocks(db: Database.Database): void {
   db.prepare(`DELETE FROM time_blocks`).run();
@@ -267,10 +276,9 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     db.exec(`DROP INDEX IF EXISTS events_time`);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('leaves', '0')`).run();
     db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
-    // Made before time_blocks existed (or new): one pass over the time column fills it.
-    if (db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() !== '1') db.transaction(() => fillTimeBlocks(db))();
-    // Likewise the events per minute (indexes made before it existed).
-    if (db.prepare(`SELECT value FROM meta WHERE key = 'minutes'`).pluck().get() !== '1') db.transaction(() => fillMinutes(db))();
+    // Made before time_blocks or minutes existed (or new): one pass over the rows fills each.
+    if (!isKept(db, 'time_blocks')) db.transaction(() => fillTimeBlocks(db))();
+    if (!isKept(db, 'minutes')) db.transaction(() => fillMinutes(db))();
   } else {
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).pluck().get();
     if (version !== SCHEMA_VERSION) {
@@ -348,11 +356,10 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   // (The index-layout test reads every column back through it.)
 
   // --- filters ---
-  // time_blocks is complete once meta says so (an index of schema 3 made before it existed
-  // fills it on its next writable open); until then the leaf bounds take the slow way.
-  const timeBlocks = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'time_blocks'`).get() !== undefined && db.prepare(`SELECT value FROM meta WHERE key = 'time_blocks'`).pluck().get() === '1';
-  // Likewise minutes: a reader of an index no writer has opened since it existed counts rows.
-  const minutesKept = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'minutes'`).get() !== undefined && db.prepare(`SELECT value FROM meta WHERE key = 'minutes'`).pluck().get() === '1';
+  // Until the tables kept as rows arrive are complete, leaf bounds and events per minute
+  // take the slow way (see isKept).
+  const timeBlocks = isKept(db, 'time_blocks');
+  const minutesKept = isKept(db, 'minutes');
   const firstBlockReaching = timeBlocks ? db.prepare(`SELECT min(block) FROM time_blocks WHERE max_us >= ?`).pluck() : null;
   const lastBlockBefore = timeBlocks ? db.prepare(`SELECT max(block) FROM time_blocks WHERE min_us < ?`).pluck() : null;
   const minLeafInRange = db.prepare(`SELECT min(leaf) FROM events WHERE leaf >= ? AND leaf < ? AND time_us >= ?`).pluck();
@@ -514,10 +521,11 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     sums.forEach((byId, c) => {
       for (const [id, s] of byId) bumpRollup.run(c, id, s.events, s.bytes);
     });
-    // The batch's time range per block of leaves.
+    // The batch's time range per block of leaves, and its events per minute.
     let block = -1;
     let lo = 0;
     let hi = 0;
+    const perMinute = new Map<number, number>();
     for (const r of rows) {
       if (r.timeUs === null) continue;
       const b = Math.floor(r.leaf / TIME_BLOCK_SIZE);
@@ -527,15 +535,10 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
         lo = hi = r.timeUs;
       } else if (r.timeUs < lo) lo = r.timeUs;
       else if (r.timeUs > hi) hi = r.timeUs;
-    }
-    if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
-    // The batch's events per minute.
-    const perMinute = new Map<number, number>();
-    for (const r of rows) {
-      if (r.timeUs === null) continue;
-      const m = Math.trunc(r.timeUs / MINUTE_US);
+      const m = Math.trunc(r.timeUs / MINUTE_US) || 0; // (never -0: SQL's division gives 0)
       perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
     }
+    if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
     for (const [m, n] of perMinute) bumpMinute!.run(m, n);
     setLeaves.run(String(leaves));
   });
@@ -637,38 +640,34 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
     },
     async timeline(filter, column, stepUs, series) {
       const { where, args } = whereOf(filter);
-      if (series <= 0) {
-        // All events in one series: per minute of the whole store, the kept counts; else
-        // one pass grouped by bucket alone (no pass to rank values).
-        const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
-        const rows = (
-          where === '' && minutesKept && stepUs === MINUTE_US
-            ? db.prepare(`SELECT minute, events FROM minutes WHERE events > 0 ORDER BY minute`).raw().all()
-            : db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, count(*) AS n FROM events${timeWhere} GROUP BY b ORDER BY b`).raw().all(Math.max(1, Math.floor(stepUs)), ...args)
-        ) as Array<[number, number]>;
-        if (rows.length === 0) return { starts: [], series: [] };
-        const first = Number(rows[0][0]);
-        const starts: number[] = [];
-        for (let b = first; b <= Number(rows[rows.length - 1][0]); b++) starts.push(b * stepUs);
-        const counts = starts.map(() => 0);
-        for (const [b, n] of rows) counts[Number(b) - first] += Number(n);
-        return { starts, series: [{ name: 'all', counts }] };
-      }
-      const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).pluck().all(...args, Math.max(1, Math.min(20, series))) as unknown[]).map((k) => (k === null ? null : Number(k)));
-      const names = top.map((k) => keyText(column, k));
+      const step = Math.max(1, Math.floor(stepUs));
       const timeWhere = where === '' ? ' WHERE time_us IS NOT NULL' : `${where} AND time_us IS NOT NULL`;
-      const rows = db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, ${column} AS k, count(*) AS n FROM events${timeWhere} GROUP BY b, k ORDER BY b`).all(Math.max(1, Math.floor(stepUs)), ...args) as Array<{ b: number; k: unknown; n: number }>;
-      const buckets = [...new Set(rows.map((r) => Number(r.b)))].sort((a, b) => a - b);
-      const first = buckets[0] ?? 0;
-      const last = buckets[buckets.length - 1] ?? -1;
+      // (bucket, series — its place in names, -1 for the rest —, events), in bucket order.
+      let names: string[];
+      let counted: Array<[number, number, number]>;
+      if (series <= 0) {
+        // All events in one series: per minute of the whole store, the counts kept as rows
+        // arrived; else one pass grouped by bucket alone (none to rank values).
+        names = ['all'];
+        const rows = (
+          isEmptyFilter(filter) && minutesKept && step === MINUTE_US
+            ? db.prepare(`SELECT minute, events FROM minutes ORDER BY minute`).raw().all()
+            : db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, count(*) AS n FROM events${timeWhere} GROUP BY b ORDER BY b`).raw().all(step, ...args)
+        ) as Array<[number, number]>;
+        counted = rows.map(([b, n]) => [Number(b), 0, Number(n)]);
+      } else {
+        const top = (db.prepare(`SELECT ${column} AS k FROM events${where} GROUP BY ${column} ORDER BY count(*) DESC LIMIT ?`).pluck().all(...args, Math.max(1, Math.min(20, series))) as unknown[]).map((k) => (k === null ? null : Number(k)));
+        names = top.map((k) => keyText(column, k));
+        const rows = db.prepare(`SELECT (time_us / CAST(? AS INTEGER)) AS b, ${column} AS k, count(*) AS n FROM events${timeWhere} GROUP BY b, k ORDER BY b`).raw().all(step, ...args) as Array<[number, unknown, number]>;
+        counted = rows.map(([b, k, n]) => [Number(b), top.indexOf(k === null ? null : Number(k)), Number(n)]);
+      }
+      const first = counted.length > 0 ? counted[0][0] : 0;
+      const last = counted.length > 0 ? counted[counted.length - 1][0] : -1;
       const starts: number[] = [];
       for (let b = first; b <= last; b++) starts.push(b * stepUs);
-      const other = { name: 'other', counts: starts.map(() => 0) };
       const out = names.map((name) => ({ name, counts: starts.map(() => 0) }));
-      for (const r of rows) {
-        const i = top.indexOf(r.k === null ? null : Number(r.k));
-        (i >= 0 ? out[i] : other).counts[Number(r.b) - first] += Number(r.n);
-      }
+      const other = { name: 'other', counts: starts.map(() => 0) };
+      for (const [b, i, n] of counted) (i >= 0 ? out[i] : other).counts[b - first] += n;
       if (other.counts.some((c) => c > 0)) out.push(other);
       return { starts, series: out };
     },
@@ -735,7 +734,7 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
         const bad = db.prepare(`SELECT coalesce(e.m, k.minute) AS m, e.n, k.events FROM
           (SELECT time_us / ${MINUTE_US} AS m, count(*) AS n FROM events WHERE time_us IS NOT NULL GROUP BY 1) e
           FULL OUTER JOIN minutes k ON k.minute = e.m
-          WHERE e.n IS NOT k.events AND NOT (e.n IS NULL AND k.events = 0) LIMIT 1`).get() as { m: number; n: unknown; events: unknown } | undefined;
+          WHERE e.n IS NOT k.events LIMIT 1`).get() as { m: number; n: unknown; events: unknown } | undefined;
         if (bad !== undefined) return `the events of the minute from ${new Date(Number(bad.m) * 60_000).toISOString()} are counted as ${String(bad.events ?? 0)}, the rows hold ${String(bad.n ?? 0)}`;
       }
       return null;
