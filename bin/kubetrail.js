@@ -13,6 +13,7 @@ main(process.argv.slice(2)).then(
     // main answers every command's own errors; this is what it could not (a command group
     // that failed to load, a native module built for another Node): never exit 0 then.
     process.stderr.write(`kubetrail: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.stderr.write('kubetrail: its installed files may be incomplete or built for another Node.js: rebuild them (npm run build in a checkout) or install kubetrail again\n');
     process.exitCode = 1;
   },
 );

@@ -43,6 +43,7 @@ test('a command group that fails to load: exit 1 and the reason, never a silent 
       });
       assert.equal(r.status, 1, `NODE_OPTIONS=${options}: ${r.stderr}`);
       assert.match(r.stderr, /kubetrail: internal error: .*this chunk is broken/, options);
+      assert.match(r.stderr, /rebuild them \(npm run build in a checkout\) or install kubetrail again/, options);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
