@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const key = readFileSync(join(dir, 'signing.key'), 'utf8');
     // As `kubetrail ingest` runs: committed to the ledger on the main thread, indexed behind it on a worker.
     let committedAt = 0;
-    await time('kubetrail ingest, all done: parse, dedupe, ledger (deflate, hashes, fdatasync, signed checkpoint), index caught up', async () => {
+    await time('kubetrail ingest, all done: parse, dedupe, ledger (zstd, hashes, fdatasync, signed checkpoint), index caught up', async () => {
       const store = await openStore(storeDir, { signingKey: key });
       await store.indexInBackground();
       const t0 = performance.now();

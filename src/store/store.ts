@@ -236,9 +236,7 @@ class LocalStore implements Store {
     // dedupe asks the index, so it must know every committed event before more arrive.
     if (this.#background?.failure) await this.#backgroundFailed();
     await this.#indexCaughtUp();
-    // Compressed on the thread pool first (this thread is free meanwhile), then written.
-    const leaves = batch.map((e) => e.bytes);
-    const result = this.#ledger.append(leaves, await this.#ledger.compress(leaves));
+    const result = this.#ledger.append(batch.map((e) => e.bytes));
     if (this.#background !== null) {
       try {
         await this.#background.add(result.first, batch);

@@ -3,11 +3,11 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { generateSignerKey, newSigner, openNote, signNote } from '../../src/ledger/index.js';
 import { indexRowOf, openStore, verifyStore } from '../../src/store/index.js';
-import { decodeBlockEntry, encodeBlockEntry, encodeBlockHeader, decodePayload, encodePayload } from '../../src/store/ledger-files/layout.js';
+import { CODEC_ZSTD, compressBlock, decompressBlock } from '../../src/store/ledger-files/block-codec.js';
+import { decodeBlockEntry, decodeBlockHeader, encodeBlockEntry, encodeBlockHeader, decodePayload, encodePayload, type BlockHeader } from '../../src/store/ledger-files/layout.js';
 import { eventLine, tempStore, type TempStore } from './helpers.js';
 
 const EVENTS = 40;
@@ -35,11 +35,12 @@ function rewriteLastBlock(s: TempStore, change: (leaves: Buffer[]) => Buffer[]):
   const e = decodeBlockEntry(idx, at);
   const segPath = join(s.dir, 'ledger/seg-000000.klog');
   const seg = readFileSync(segPath);
-  const payload = inflateRawSync(seg.subarray(e.offset + 24, e.offset + 24 + e.compressedLength));
+  const h = decodeBlockHeader(seg, e.offset) as BlockHeader;
+  const payload = decompressBlock(h.codec, seg.subarray(e.offset + 24, e.offset + 24 + e.compressedLength), e.payloadLength);
   const leaves = decodePayload(payload, e.count) as Buffer[];
   const newPayload = encodePayload(change(leaves.map((l) => Buffer.from(l))));
-  const compressed = deflateRawSync(newPayload);
-  writeFileSync(segPath, Buffer.concat([seg.subarray(0, e.offset), encodeBlockHeader(e.count, e.firstLeaf, newPayload.length, compressed.length), compressed]));
+  const compressed = compressBlock(newPayload);
+  writeFileSync(segPath, Buffer.concat([seg.subarray(0, e.offset), encodeBlockHeader(CODEC_ZSTD, e.count, e.firstLeaf, newPayload.length, compressed.length), compressed]));
   encodeBlockEntry({ ...e, payloadLength: newPayload.length, compressedLength: compressed.length }, idx, at);
   writeFileSync(idxPath, idx);
   return { firstLeaf: e.firstLeaf };
@@ -81,6 +82,21 @@ const cases: { desc: string; tamper: (s: TempStore) => void; want: RegExp; leaf?
       writeFileSync(p, b);
     },
     want: /seg-000000\.klog/,
+  },
+  {
+    desc: 'a block made to claim a 4 GiB payload (header and index agreeing)',
+    tamper: (s) => {
+      const idxPath = join(s.dir, 'ledger/blocks.idx');
+      const idx = readFileSync(idxPath);
+      const e = decodeBlockEntry(idx, idx.length - 32);
+      encodeBlockEntry({ ...e, payloadLength: 0xffffffff }, idx, idx.length - 32);
+      writeFileSync(idxPath, idx);
+      const segPath = join(s.dir, 'ledger/seg-000000.klog');
+      const seg = readFileSync(segPath);
+      seg.writeUInt32BE(0xffffffff, e.offset + 16);
+      writeFileSync(segPath, seg);
+    },
+    want: /does not decompress \(a payload of 4294967295 bytes is more than a block may hold/,
   },
   {
     desc: 'the last block deleted',

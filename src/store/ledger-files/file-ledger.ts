@@ -24,8 +24,6 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { constants as zc, deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   HASH_SIZE,
   equalHashes,
@@ -49,6 +47,7 @@ import {
   DEFAULT_SEGMENT_BYTES,
   HASHES_FILE,
   LEDGER_DIR,
+  decodeBlockHeader,
   decodePayload,
   encodeBlockEntry,
   encodeBlockHeader,
@@ -58,23 +57,13 @@ import {
   BlockTable,
   type BlockEntry,
 } from './layout.js';
+import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, compressBlock, decompressBlock } from './block-codec.js';
 import { HashFile } from './hash-file.js';
 import { fstatOf, fsyncDir, writeAll, writeFileAtomic } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
 import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
 export { listSegments, readCheckpoint, writeFileAtomic };
-
-const deflateRawAsync = promisify(deflateRaw);
-
-/** A batch's blocks, compressed ahead of append() (see FileLedger.compress). */
-export interface CompressedBlocks {
-  /** The leaves they were made from: append() must be given the same array. */
-  leaves: readonly Uint8Array[];
-  spans: Array<[number, number]>;
-  payloadLengths: number[];
-  compressed: Uint8Array[];
-}
 
 export interface FileLedgerOptions {
   /** Trusted to have signed the checkpoint (the store's public key, or the one given to verify). */
@@ -85,7 +74,7 @@ export interface FileLedgerOptions {
   blockBytes?: number;
   /** Segment size at which a new segment starts (default 256 MiB). */
   segmentBytes?: number;
-  /** zlib level, 0–9. Default 6: 0.11× of the raw size on generated logs instead of 0.15× at level 1; blocks compress on the thread pool, off the ingest thread, so the difference in speed barely shows. */
+  /** Zstandard level of new blocks (default 2, see block-codec.ts). */
   compressionLevel?: number;
 }
 
@@ -136,7 +125,7 @@ export class FileLedger {
     this.#signer = opts.signer;
     this.#blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
     this.#segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    this.#level = opts.compressionLevel ?? 6;
+    this.#level = opts.compressionLevel ?? DEFAULT_ZSTD_LEVEL;
     this.#size = state.size;
     this.#checkpoint = state.checkpoint;
     this.#entries = state.entries;
@@ -294,17 +283,6 @@ export class FileLedger {
     return this.#checkpoint;
   }
 
-  /**
-   * The blocks a batch will be written as, compressed on the thread pool (all blocks at
-   * once, so on every core) while the caller's thread is free; append() then only writes.
-   */
-  async compress(leaves: readonly Uint8Array[]): Promise<CompressedBlocks> {
-    const spans = this.#blockSpans(leaves);
-    const payloads = spans.map(([s, e]) => encodePayload(leaves.slice(s, e) as Uint8Array[]));
-    const compressed = await Promise.all(payloads.map((p) => deflateRawAsync(p, { level: this.#level, strategy: zc.Z_DEFAULT_STRATEGY })));
-    return { leaves, spans, payloadLengths: payloads.map((p) => p.length), compressed };
-  }
-
   /** [start, end) of each block: as many leaves as fit in blockBytes, at least one. */
   #blockSpans(leaves: readonly Uint8Array[]): Array<[number, number]> {
     const spans: Array<[number, number]> = [];
@@ -322,13 +300,10 @@ export class FileLedger {
   /**
    * Commits one batch of leaves (exact event bytes) and returns when it is durable and
    * signed. On failure nothing of the batch remains (files are truncated back) and the
-   * error is thrown; the ledger stays usable. `precompressed`: the batch's blocks from
-   * compress(leaves), with the very same array.
+   * error is thrown; the ledger stays usable.
    */
-  append(leaves: readonly Uint8Array[], precompressed?: CompressedBlocks): AppendResult {
+  append(leaves: readonly Uint8Array[]): AppendResult {
     this.#open();
-    // Blocks of other leaves would be written under these leaves' hashes.
-    if (precompressed !== undefined && precompressed.leaves !== leaves) throw new Error('kubetrail/store: internal: append() was given blocks compressed from other leaves');
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'the ledger was opened without a signing key; it is read-only');
     const first = this.#size;
     if (leaves.length === 0) return { first, size: first, checkpoint: this.#checkpoint ?? '' };
@@ -337,13 +312,7 @@ export class FileLedger {
     try {
       // Blocks.
       const newEntries: BlockEntry[] = [];
-      if (precompressed !== undefined) {
-        precompressed.spans.forEach(([start, end], b) => {
-          newEntries.push(this.#writeCompressed(end - start, first + start, precompressed.payloadLengths[b], precompressed.compressed[b], touched));
-        });
-      } else {
-        for (const [start, end] of this.#blockSpans(leaves)) newEntries.push(this.#writeBlock(leaves.slice(start, end), first + start, touched));
-      }
+      for (const [start, end] of this.#blockSpans(leaves)) newEntries.push(this.#writeBlock(leaves.slice(start, end), first + start, touched));
       // Stored hashes.
       for (let i = 0; i < leaves.length; i++) {
         for (const h of storedHashesForRecord(first + i, hashLeaf(leaves[i]), this.#hashes)) this.#hashes.push(h);
@@ -371,11 +340,9 @@ export class FileLedger {
 
   #writeBlock(leaves: Uint8Array[], firstLeaf: number, touched: Set<number>): BlockEntry {
     const payload = encodePayload(leaves);
-    const compressed = deflateRawSync(payload, { level: this.#level, strategy: zc.Z_DEFAULT_STRATEGY });
-    return this.#writeCompressed(leaves.length, firstLeaf, payload.length, compressed, touched);
-  }
-
-  #writeCompressed(count: number, firstLeaf: number, payloadLength: number, compressed: Uint8Array, touched: Set<number>): BlockEntry {
+    const compressed = compressBlock(payload, this.#level);
+    const count = leaves.length;
+    const payloadLength = payload.length;
     const need = BLOCK_HEADER_SIZE + compressed.length;
     if (this.#segmentFd === null || (this.#segmentSize > 0 && this.#segmentSize + need > this.#segmentBytes)) {
       if (this.#segmentFd !== null) {
@@ -391,7 +358,7 @@ export class FileLedger {
       if (this.#segmentSize === 0) fsyncDir(join(this.dir, LEDGER_DIR));
     }
     const entry: BlockEntry = { segment: this.#segment, offset: this.#segmentSize, firstLeaf, count, payloadLength, compressedLength: compressed.length };
-    writeAll(this.#segmentFd, Buffer.concat([encodeBlockHeader(count, firstLeaf, payloadLength, compressed.length), compressed]), this.#segmentSize);
+    writeAll(this.#segmentFd, Buffer.concat([encodeBlockHeader(CODEC_ZSTD, count, firstLeaf, payloadLength, compressed.length), compressed]), this.#segmentSize);
     this.#segmentSize += need;
     touched.add(this.#segmentFd);
     return entry;
@@ -459,13 +426,20 @@ export class FileLedger {
       fd = openSync(segmentPath(this.dir, e.segment), 'r');
       this.#readFds.set(e.segment, fd);
     }
-    const compressed = Buffer.alloc(e.compressedLength);
-    const got = readSync(fd, compressed, 0, e.compressedLength, e.offset + BLOCK_HEADER_SIZE);
+    // The header with the payload, in one read: it names the compression, and must agree
+    // with the block index.
+    const block = Buffer.allocUnsafe(BLOCK_HEADER_SIZE + e.compressedLength);
+    const got = readSync(fd, block, 0, block.length, e.offset);
     const where = `${segmentName(e.segment)} block at byte ${e.offset} (events ${e.firstLeaf}–${e.firstLeaf + e.count - 1})`;
-    if (got !== e.compressedLength) throw new StoreError('TAMPERED', `${where}: truncated`);
+    if (got !== block.length) throw new StoreError('TAMPERED', `${where}: truncated`);
+    const h = decodeBlockHeader(block, 0);
+    if (typeof h === 'string') throw new StoreError('TAMPERED', `${where}: ${h}`);
+    if (h.firstLeaf !== e.firstLeaf || h.count !== e.count || h.payloadLength !== e.payloadLength || h.compressedLength !== e.compressedLength) {
+      throw new StoreError('TAMPERED', `${where}: its header disagrees with ${BLOCKS_FILE}`);
+    }
     let payload: Buffer;
     try {
-      payload = inflateRawSync(compressed);
+      payload = decompressBlock(h.codec, block.subarray(BLOCK_HEADER_SIZE), e.payloadLength);
     } catch (err) {
       throw new StoreError('TAMPERED', `${where}: does not decompress: ${(err as Error).message}`);
     }

@@ -8,10 +8,13 @@
  *   DIR/ledger/hashes           the tree's stored hashes (sumdb/tlog numbering), 32 bytes each
  *   DIR/index.sqlite            the index, derived from the ledger (rebuildable)
  *
- * A block in a segment is a 24-byte header then the deflate-raw compressed payload:
+ * A block in a segment is a 24-byte header then the compressed payload:
  *
- *   "KTB1" | u32 leaf count | u64 first leaf | u32 payload length | u32 compressed length
+ *   magic | u32 leaf count | u64 first leaf | u32 payload length | u32 compressed length
  *   payload = u32 length of each leaf … | the leaves' bytes back to back
+ *
+ * The magic names the compression: "KTB2" one Zstandard frame (what is written now),
+ * "KTB1" raw deflate (stores written before; still read). See block-codec.ts.
  *
  * All integers are big-endian. A block never spans segments and a batch always ends a
  * block, so every checkpoint size falls on a block boundary: recovery truncates files,
@@ -19,6 +22,7 @@
  */
 import { readSync } from 'node:fs';
 import { join } from 'node:path';
+import { CODEC_DEFLATE, CODEC_ZSTD, type BlockCodec } from './block-codec.js';
 
 export const VERIFIER_KEY_FILE = 'verifier.key';
 export const CHECKPOINT_FILE = 'checkpoint';
@@ -27,7 +31,8 @@ export const BLOCKS_FILE = 'blocks.idx';
 export const HASHES_FILE = 'hashes';
 export const INDEX_FILE = 'index.sqlite';
 
-export const BLOCK_MAGIC = 0x4b544231; // "KTB1"
+const BLOCK_MAGIC_DEFLATE = 0x4b544231; // "KTB1"
+const BLOCK_MAGIC_ZSTD = 0x4b544232; // "KTB2"
 export const BLOCK_HEADER_SIZE = 24;
 export const BLOCK_ENTRY_SIZE = 32;
 /** Uncompressed bytes at which a block is closed (a batch's end closes one too). */
@@ -74,9 +79,9 @@ export function decodeBlockEntry(b: Buffer, at: number): BlockEntry {
   };
 }
 
-export function encodeBlockHeader(count: number, firstLeaf: number, payloadLength: number, compressedLength: number): Buffer {
+export function encodeBlockHeader(codec: BlockCodec, count: number, firstLeaf: number, payloadLength: number, compressedLength: number): Buffer {
   const h = Buffer.alloc(BLOCK_HEADER_SIZE);
-  h.writeUInt32BE(BLOCK_MAGIC, 0);
+  h.writeUInt32BE(codec === CODEC_ZSTD ? BLOCK_MAGIC_ZSTD : BLOCK_MAGIC_DEFLATE, 0);
   h.writeUInt32BE(count, 4);
   h.writeBigUInt64BE(BigInt(firstLeaf), 8);
   h.writeUInt32BE(payloadLength, 16);
@@ -85,6 +90,7 @@ export function encodeBlockHeader(count: number, firstLeaf: number, payloadLengt
 }
 
 export interface BlockHeader {
+  codec: BlockCodec;
   count: number;
   firstLeaf: number;
   payloadLength: number;
@@ -94,8 +100,10 @@ export interface BlockHeader {
 /** The header at b[at..], or a reason it is not one. */
 export function decodeBlockHeader(b: Buffer, at: number): BlockHeader | string {
   if (b.length - at < BLOCK_HEADER_SIZE) return `a block header needs ${BLOCK_HEADER_SIZE} bytes, only ${b.length - at} left`;
-  if (b.readUInt32BE(at) !== BLOCK_MAGIC) return 'no block magic "KTB1"';
+  const magic = b.readUInt32BE(at);
+  if (magic !== BLOCK_MAGIC_ZSTD && magic !== BLOCK_MAGIC_DEFLATE) return 'no block magic ("KTB2" or "KTB1")';
   return {
+    codec: magic === BLOCK_MAGIC_ZSTD ? CODEC_ZSTD : CODEC_DEFLATE,
     count: b.readUInt32BE(at + 4),
     firstLeaf: Number(b.readBigUInt64BE(at + 8)),
     payloadLength: b.readUInt32BE(at + 16),
