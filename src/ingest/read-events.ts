@@ -177,8 +177,22 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
     for (;;) {
       const next = await iterator.next();
       let buf: Buffer | null = next.done ? null : typeof next.value === 'string' ? Buffer.from(next.value as string, 'utf8') : next.value;
-      if (buf !== null && carry !== null) buf = Buffer.concat([carry, buf]);
-      else if (buf === null) buf = carry;
+      // The line a chunk ended in the middle of, completed: only that line is copied, not
+      // the whole next chunk (a fresh megabyte a read costs its page faults on top of the copy).
+      let head: Buffer | null = null;
+      if (carry !== null) {
+        if (buf === null) buf = carry;
+        else if (!decided) buf = Buffer.concat([carry, buf]);
+        else {
+          const nl = buf.indexOf(0x0a);
+          if (nl < 0) {
+            carry = Buffer.concat([carry, buf]);
+            continue;
+          }
+          head = Buffer.concat([carry, buf.subarray(0, nl + 1)]);
+          buf = buf.subarray(nl + 1);
+        }
+      }
       carry = null;
       if (buf === null) break;
       if (first) {
@@ -211,28 +225,31 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
           return;
         }
       }
-      const chunk: Buffer = buf;
-      let start = 0;
-      let out: Candidate[] = [];
       const lastLine = next.done === true;
-      for (;;) {
-        let nl = chunk.indexOf(0x0a, start);
-        if (nl < 0) {
-          if (!lastLine || start >= chunk.length) break;
-          nl = chunk.length;
+      let out: Candidate[] = [];
+      for (const chunk of head === null ? [buf] : [head, buf]) {
+        // head always ends in a line feed: only buf can end a file or leave a carry.
+        const endsFile = lastLine && chunk === buf;
+        let start = 0;
+        for (;;) {
+          let nl = chunk.indexOf(0x0a, start);
+          if (nl < 0) {
+            if (!endsFile || start >= chunk.length) break;
+            nl = chunk.length;
+          }
+          const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+          line++;
+          // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
+          for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) }, fields)) out.push(c);
+          start = nl + 1;
+          if (out.length >= CANDIDATE_BATCH) {
+            yield out;
+            out = [];
+          }
         }
-        const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
-        line++;
-        // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
-        for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) }, fields)) out.push(c);
-        start = nl + 1;
-        if (out.length >= CANDIDATE_BATCH) {
-          yield out;
-          out = [];
-        }
+        if (chunk === buf && !lastLine && start < chunk.length) carry = Buffer.from(chunk.subarray(start));
       }
       if (out.length > 0) yield out;
-      if (!lastLine && start < chunk.length) carry = Buffer.from(chunk.subarray(start));
       if (lastLine) break;
     }
   } finally {

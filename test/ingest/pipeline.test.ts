@@ -219,6 +219,11 @@ test('batched reading gives the same candidates as one by one: every shape of fi
   try {
     const ev = (i: number) => eventLine(i);
     const big = eventLine(9, { requestObject: { pad: 'y'.repeat(3 * 1024 * 1024) } });
+    // Reads are 1 MiB: lines placed so that a read ends inside one, on its CR, or on its LF.
+    const READ = 1024 * 1024;
+    const sized = (i: number, length: number) => eventLine(i, { pad: 'p'.repeat(length - eventLine(i, { pad: '' }).length) });
+    const many = (n: number, eol: string) => Array.from({ length: n }, (_, i) => sized(i, 600 + ((i * 7919) % 2000)) + eol).join('');
+    const endingAt = (end: number, eol: string) => `${sized(1, end - eol.length)}${eol}${ev(2)}${eol}${ev(3)}${eol}`;
     const files: Array<[string, Buffer]> = [
       ['plain', Buffer.from(`${ev(1)}\n${ev(2)}\n`)],
       ['no final newline', Buffer.from(`${ev(1)}\n${ev(2)}`)],
@@ -229,6 +234,12 @@ test('batched reading gives the same candidates as one by one: every shape of fi
       ['a pretty-printed EventList', Buffer.from(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [JSON.parse(ev(4)), JSON.parse(ev(5))] }, null, 2))],
       ['an EventList on one line', Buffer.from(`${JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [JSON.parse(ev(4))] })}\n${ev(6)}\n`)],
       ['a line longer than a read', Buffer.from(`${ev(1)}\n${big}\n${ev(2)}\n`)],
+      ['lines across several reads', Buffer.from(many(3000, '\n'))],
+      ['CRLF lines across several reads', Buffer.from(many(3000, '\r\n'))],
+      ['a read ending on a line feed', Buffer.from(endingAt(READ, '\n'))],
+      ['a read ending between CR and LF', Buffer.from(endingAt(READ + 1, '\r\n'))],
+      ['a read ending just before a line feed', Buffer.from(endingAt(READ + 1, '\n'))],
+      ['a read ending on a CRLF', Buffer.from(endingAt(READ, '\r\n'))],
       ['gzip', gzipSync(Buffer.from(`${ev(1)}\n${ev(2)}\nnope\n`))],
       ['empty', Buffer.alloc(0)],
     ];

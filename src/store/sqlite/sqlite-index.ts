@@ -242,8 +242,14 @@ const SEEN_CHUNK = 500;
 /** Most strings kept in memory each way; beyond that the table answers. */
 const CACHE_MAX = 250_000;
 
+/** The SQLite index, with what only its own writer uses. */
+export interface SqliteEventIndex extends EventIndex {
+  /** add(), for `count` rows taken one at a time from `rows` (each may be made as it is asked for). */
+  addLazily(rows: Iterable<IndexRow & { bytes?: number }>, count: number): Promise<void>;
+}
+
 /** Opens (creating unless read-only) the SQLite index at `path`. */
-export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}): EventIndex {
+export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}): SqliteEventIndex {
   const readonly = options.readonly === true;
   const db = new Database(path, { readonly, fileMustExist: readonly });
   // Reads through the page cache of the OS rather than a copy per page.
@@ -479,11 +485,25 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
   // and comparing with the last one costs less than hashing the string for the map.
   const lastText: (string | null)[] = TEXT_COLUMNS.map(() => null);
   const lastId: number[] = TEXT_COLUMNS.map(() => 0);
-  const addAll = db.transaction((rows: readonly (IndexRow & { bytes?: number })[], leaves: number) => {
+  /**
+   * Adds `count` rows, leaves at, at + 1, …, in one transaction. The rows are taken one
+   * at a time and not kept: a caller that derives each as it is asked for (the index
+   * worker) has every row die young, where an array of a transaction's 30,000 rows
+   * survived the young generation's collections and was copied by each of them.
+   */
+  const addAll = db.transaction((rows: Iterable<IndexRow & { bytes?: number }>, at: number, count: number) => {
     // Events and bytes per (rollup column, value) of this transaction, added to the table once.
     const sums = ROLLUP_COLUMNS.map(() => new Map<number, { events: number; bytes: number }>());
     const values: unknown[] = new Array(INSERT_COLUMNS.length);
+    // The transaction's time range per block of leaves, and its events per minute.
+    let block = -1;
+    let lo = 0;
+    let hi = 0;
+    const perMinute = new Map<number, number>();
+    let n = 0;
     for (const r of rows) {
+      if (r.leaf !== at + n) throw new Error(`kubetrail/store: internal: index row for leaf ${r.leaf} where leaf ${at + n} was due`);
+      n++;
       let i = 0;
       values[i++] = r.leaf;
       values[i++] = encodeAuditID(r.auditID);
@@ -517,31 +537,38 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
           s.bytes += bytes;
         }
       }
+      if (r.timeUs !== null) {
+        const b = Math.floor(r.leaf / TIME_BLOCK_SIZE);
+        if (b !== block) {
+          if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
+          block = b;
+          lo = hi = r.timeUs;
+        } else if (r.timeUs < lo) lo = r.timeUs;
+        else if (r.timeUs > hi) hi = r.timeUs;
+        const m = Math.trunc(r.timeUs / MINUTE_US) || 0; // (never -0: SQL's division gives 0)
+        perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
+      }
     }
+    if (n !== count) throw new Error(`kubetrail/store: internal: ${n} index rows where ${count} were due`);
     sums.forEach((byId, c) => {
       for (const [id, s] of byId) bumpRollup.run(c, id, s.events, s.bytes);
     });
-    // The batch's time range per block of leaves, and its events per minute.
-    let block = -1;
-    let lo = 0;
-    let hi = 0;
-    const perMinute = new Map<number, number>();
-    for (const r of rows) {
-      if (r.timeUs === null) continue;
-      const b = Math.floor(r.leaf / TIME_BLOCK_SIZE);
-      if (b !== block) {
-        if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
-        block = b;
-        lo = hi = r.timeUs;
-      } else if (r.timeUs < lo) lo = r.timeUs;
-      else if (r.timeUs > hi) hi = r.timeUs;
-      const m = Math.trunc(r.timeUs / MINUTE_US) || 0; // (never -0: SQL's division gives 0)
-      perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
-    }
     if (block >= 0) bumpTimeBlock!.run(block, lo, hi);
-    for (const [m, n] of perMinute) bumpMinute!.run(m, n);
-    setLeaves.run(String(leaves));
+    for (const [m, k] of perMinute) bumpMinute!.run(m, k);
+    setLeaves.run(String(at + count));
   });
+
+  const addRows = (rows: Iterable<IndexRow & { bytes?: number }>, count: number): void => {
+    if (count === 0) return;
+    const at = Number(getLeaves.get() ?? 0);
+    try {
+      addAll(rows, at, count);
+    } catch (err) {
+      // Ids cached during a rolled-back transaction were never stored.
+      forgetStrings();
+      throw err;
+    }
+  };
 
   const rebuildRollup = () => {
     db.prepare(`DELETE FROM rollup`).run();
@@ -557,16 +584,10 @@ export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}):
       return Number(getLeaves.get() ?? 0);
     },
     async add(rows) {
-      if (rows.length === 0) return;
-      const at = Number(getLeaves.get() ?? 0);
-      if (rows[0].leaf !== at) throw new Error(`kubetrail/store: internal: index rows start at leaf ${rows[0].leaf}, the index is at ${at}`);
-      try {
-        addAll(rows, at + rows.length);
-      } catch (err) {
-        // Ids cached during a rolled-back transaction were never stored.
-        forgetStrings();
-        throw err;
-      }
+      addRows(rows, rows.length);
+    },
+    async addLazily(rows, count) {
+      addRows(rows, count);
     },
     async seen(keys: readonly DedupeKey[]) {
       // One statement per SEEN_CHUNK audit IDs (a batch of thousands asks a few times,
