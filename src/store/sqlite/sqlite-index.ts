@@ -21,6 +21,7 @@
 import { BlockList, isIP } from 'node:net';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { sqliteAddonPath } from './native.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexRow } from '../types.js';
 import { dedupeKeyString, isEmptyFilter } from '../types.js';
 import { StoreError } from '../errors.js';
@@ -251,7 +252,7 @@ export interface SqliteEventIndex extends EventIndex {
 /** Opens (creating unless read-only) the SQLite index at `path`. */
 export function openSqliteIndex(path: string, options: SqliteIndexOptions = {}): SqliteEventIndex {
   const readonly = options.readonly === true;
-  const db = new Database(path, { readonly, fileMustExist: readonly });
+  const db = new Database(path, { readonly, fileMustExist: readonly, nativeBinding: sqliteAddonPath() });
   // Reads through the page cache of the OS rather than a copy per page.
   db.pragma('mmap_size = 1073741824');
   if (!readonly) {
