@@ -370,7 +370,11 @@ class LocalStore implements Store {
     // derives the rows from the leaves' bytes and writes them, in large transactions. The
     // rows were once derived here and posted: cloning them (and collecting the clones on
     // both sides) cost more than deriving them. A few rows: all here.
-    const writer = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null ? new BackgroundIndexer(this.#indexPath, 8 * this.catchUpBatch) : null;
+    const many = this.#ledger.size - from >= this.catchUpOnWorkerFrom && this.#indexPath !== null;
+    // Into an empty index (a reindex): its look-up indexes are made after the rows. Before
+    // the worker opens the index, which then leaves them unmade too.
+    if (many && from === this.#ledger.firstStored) await index.deferLookups?.();
+    const writer = many ? new BackgroundIndexer(this.#indexPath!, 8 * this.catchUpBatch) : null;
     const hand = (first: number, leaves: Buffer[]): Promise<void> =>
       writer !== null ? writer.addLeaves(first, leaves) : index.add(leaves.map((bytes, i) => ({ ...indexRowOfBytes(first + i, bytes), bytes: bytes.length })));
     let leaf = from;
@@ -393,6 +397,9 @@ class LocalStore implements Store {
     } finally {
       await writer?.close();
     }
+    // After every catch-up, not only a deferring one: one that stopped half-way (a crash)
+    // left them unmade, and the next catch-up is the one that finishes its work.
+    await index.buildLookups?.();
     return leaf - from;
   }
 

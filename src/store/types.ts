@@ -127,6 +127,14 @@ export interface EventIndex {
   clear(from?: number): Promise<void>;
   /** Deletes the rows of leaves before `keepFrom` (their bodies were pruned). */
   prune(keepFrom: number): Promise<void>;
+  /**
+   * For a load into an empty index: drops what look-ups use (answers stay right, only
+   * slower) until buildLookups(); an index opened meanwhile, even after a crash, keeps
+   * them dropped until then.
+   */
+  deferLookups?(): Promise<void>;
+  /** Makes what deferLookups() dropped (nothing to do when it was not called). */
+  buildLookups?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -5,11 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commitPending, toPending } from '../../src/ingest/index.js';
-import { indexRowOf, openStore, reindexStore, verifyStore, type IndexRow, type PendingEvent } from '../../src/store/index.js';
+import { indexRowOf, indexRowOfBytes, openStore, reindexStore, verifyStore, type IndexRow, type PendingEvent } from '../../src/store/index.js';
 import { BackgroundIndexer } from '../../src/store/sqlite/background.js';
 import { openSqliteIndex } from '../../src/store/sqlite/sqlite-index.js';
 import { eventLine, generatedStore, tempStore } from './helpers.js';
@@ -57,7 +58,7 @@ test('reindex written on a worker thread (large stores) gives the very rows, rol
         const rows: unknown[] = [];
         for await (const r of s.queryRows({})) rows.push(r);
         const tops = await Promise.all((['user', 'verb', 'resource', 'response_code', 'stage'] as const).map((c) => s.top({}, c, 50)));
-        return { rows, tops, range: await s.timeLeafRange({ sinceUs: Date.parse('2026-12-01T00:00:05Z') * 1000 }) };
+        return { rows, tops, range: await s.timeLeafRange({ sinceUs: Date.parse('2026-12-01T00:00:05Z') * 1000 }), lookups: lookupsOf(temp.dir) };
       } finally {
         await s.close();
       }
@@ -77,7 +78,67 @@ test('reindex written on a worker thread (large stores) gives the very rows, rol
       assert.equal(v.indexChecked, 3000, c.desc);
     }
     assert.equal(seen[0].rows.length, 3000);
+    assert.deepEqual(seen[0].lookups, { indexes: LOOKUPS, deferred: false });
     for (let i = 1; i < cases.length; i++) assert.deepEqual(seen[i], seen[0], cases[i].desc);
+  } finally {
+    temp.cleanup();
+  }
+});
+
+const LOOKUPS = ['events_audit_id', 'events_name', 'events_resource_leaf', 'events_user'];
+
+/** The events table's look-up indexes present, and whether the index says they were deferred. */
+function lookupsOf(dir: string): { indexes: string[]; deferred: boolean } {
+  const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
+  try {
+    const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name`).pluck().all() as string[]).filter((n) => !n.startsWith('sqlite_'));
+    return { indexes, deferred: db.prepare(`SELECT value FROM meta WHERE key = 'lookups'`).pluck().get() === 'deferred' };
+  } finally {
+    db.close();
+  }
+}
+
+test('a reindex stopped before its look-up indexes were made still answers right, and the next writable open makes them', async () => {
+  const { temp, store, lines } = await generatedStore(3000, 6);
+  try {
+    const user = (await store.top({}, 'user', 1))[0].key;
+    const answers = async (s: Awaited<ReturnType<typeof openStore>>, upTo: number) => {
+      const rows: IndexRow[] = [];
+      for await (const r of s.queryRows({ user })) if (r.leaf < upTo) rows.push(r);
+      const dup = await s.seen([{ auditID: rows[0].auditID!, stage: rows[0].stage! }]);
+      return { rows, dup: dup.size };
+    };
+    const whole = await answers(store, 3000);
+    assert.ok(whole.rows.length > 0 && whole.dup === 1);
+    await store.close();
+    const cases = [
+      { desc: 'every row written', rows: 3000 },
+      { desc: 'a third of the rows written', rows: 1000 },
+    ];
+    for (const c of cases) {
+      // What a reindex on a worker leaves when killed: rows from the start, look-ups dropped.
+      const index = openSqliteIndex(join(temp.dir, 'index.sqlite'));
+      await index.clear(0);
+      await index.deferLookups!();
+      await index.add(lines.slice(0, c.rows).map((l, i) => ({ ...indexRowOfBytes(i, Buffer.from(l)), bytes: Buffer.byteLength(l) })));
+      await index.close();
+      // Another writable open (the worker's) leaves them unmade while deferred.
+      await openSqliteIndex(join(temp.dir, 'index.sqlite')).close();
+      assert.deepEqual(lookupsOf(temp.dir), { indexes: [], deferred: true }, c.desc);
+
+      const reader = await openStore(temp.dir);
+      assert.equal(await reader.readsEverything({ user }), true, `${c.desc}: without the index on user, a full scan`);
+      assert.deepEqual(await answers(reader, c.rows), { rows: whole.rows.filter((r) => r.leaf < c.rows), dup: 1 }, `${c.desc}: a reader answers the same, only slower`);
+      await reader.close();
+
+      const writer = await openStore(temp.dir, { signingKey: temp.skey });
+      assert.deepEqual(lookupsOf(temp.dir), { indexes: LOOKUPS, deferred: false }, `${c.desc}: made when the store opened for writing`);
+      assert.equal(await writer.readsEverything({ user }), false);
+      assert.deepEqual(await answers(writer, 3000), whole, c.desc);
+      await writer.close();
+      const v = await verifyStore(temp.dir);
+      assert.equal(v.ok, true, `${c.desc}: ${v.problem?.message}`);
+    }
   } finally {
     temp.cleanup();
   }
