@@ -12,7 +12,7 @@ import type { KeyAndCertificate } from '../server/index.js';
 // The server and its certificate library take a tenth of a second to load: only the
 // commands that serve or issue certificates pay for it (`who` must start fast).
 const loadServer = () => import('../server/index.js');
-import { openStore, readStoreVerifierKey } from '../store/index.js';
+import { MAX_EVENT_BYTES, openStore, readStoreVerifierKey } from '../store/index.js';
 import { EXIT_OK, UsageError, parseBooleanFlag, write, type CliContext } from './context.js';
 import { signingKeyFrom, withStoreErrors } from './store-access.js';
 import { PACKAGE_ROOT } from '../runtime/paths.js';
@@ -67,7 +67,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       const demo = Number(opts.demo);
       const maxBody = Number(opts.maxBodyBytes);
       if (!Number.isSafeInteger(demo) || demo < 0) throw new UsageError('--demo: a whole number of events');
-      if (!Number.isSafeInteger(maxBody) || maxBody < 1024) throw new UsageError('--max-body-bytes: a whole number ≥ 1024');
+      if (!Number.isSafeInteger(maxBody) || maxBody < 1024 || maxBody > MAX_EVENT_BYTES) throw new UsageError(`--max-body-bytes: a whole number from 1024 to ${MAX_EVENT_BYTES} (the largest event the ledger takes)`);
       await withStoreErrors(ctx, async () => {
         let storeDir: string;
         let signingKey: string;

@@ -12,7 +12,42 @@ import { createGunzip } from 'node:zlib';
 export interface RawLine {
   /** 1-based line number. */
   number: number;
+  /** The line; empty when it was longer than the reader keeps (see oversize). */
   bytes: Buffer;
+  /** The length of a line too long to keep (its bytes were counted, not held). */
+  oversize?: number;
+}
+
+/**
+ * A line that spans reads, kept as its pieces and joined once when it ends (joining at
+ * every read copied a long line over and over); past `keep` bytes only its length is
+ * counted, so a file with no line feed in gigabytes cannot fill the memory.
+ */
+export class PartialLine {
+  #parts: Buffer[] = [];
+  #length = 0;
+
+  constructor(private readonly keep: number) {}
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds a piece (copied: the caller's read buffer may be reused). */
+  add(piece: Buffer): void {
+    this.#length += piece.length;
+    if (this.#length > this.keep) this.#parts = [];
+    else if (piece.length > 0) this.#parts.push(Buffer.from(piece));
+  }
+
+  /** The whole line ending with `tail` (bytes, or its length when it was too long), and starts over. */
+  take(tail: Buffer): { bytes: Buffer; oversize?: number } {
+    const length = this.#length + tail.length;
+    const out = length > this.keep ? { bytes: Buffer.alloc(0), oversize: length } : { bytes: this.#parts.length === 0 ? tail : Buffer.concat([...this.#parts, tail]) };
+    this.#parts = [];
+    this.#length = 0;
+    return out;
+  }
 }
 
 /** A readable of the file's bytes, gunzipped when it starts with gzip's magic; stdin for "-". */
@@ -33,20 +68,31 @@ export async function openBytes(path: string): Promise<Readable> {
   return gz ? raw.pipe(createGunzip()) : raw;
 }
 
-/** Splits a byte stream into lines. */
-export async function* splitLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
-  let carry: Buffer | null = null;
+/** A line as a RawLine: one that ended with LF loses a CR before it (CRLF). */
+export function lineOf(number: number, whole: { bytes: Buffer; oversize?: number }, terminated: boolean): RawLine {
+  const b = whole.bytes;
+  const bytes = terminated && b.length > 0 && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b;
+  return whole.oversize === undefined ? { number, bytes } : { number, bytes, oversize: whole.oversize };
+}
+
+/**
+ * Splits a byte stream into lines. A line longer than `keep` bytes comes out with its
+ * length only (RawLine.oversize), its bytes not held.
+ */
+export async function* splitLines(input: AsyncIterable<Buffer | string>, keep = Number.MAX_SAFE_INTEGER): AsyncGenerator<RawLine> {
+  const partial = new PartialLine(keep);
+  let bom: Buffer | null = null;
   let number = 0;
   let first = true;
   for await (const chunk of input) {
     let buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (carry !== null) {
-      buf = Buffer.concat([carry, buf]);
-      carry = null;
-    }
     if (first) {
+      if (bom !== null) {
+        buf = Buffer.concat([bom, buf]);
+        bom = null;
+      }
       if (buf.length < 3 && buf.length > 0 && Buffer.from([0xef, 0xbb, 0xbf]).subarray(0, buf.length).equals(buf)) {
-        carry = buf; // might be the start of a BOM: wait for more
+        bom = buf; // might be the start of a BOM: wait for more
         continue;
       }
       if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
@@ -56,13 +102,13 @@ export async function* splitLines(input: AsyncIterable<Buffer | string>): AsyncG
     for (;;) {
       const nl = buf.indexOf(0x0a, start);
       if (nl < 0) break;
-      const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
-      yield { number: ++number, bytes: buf.subarray(start, end) };
+      yield lineOf(++number, partial.length > 0 ? partial.take(buf.subarray(start, nl)) : { bytes: buf.subarray(start, nl) }, true);
       start = nl + 1;
     }
-    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+    if (start < buf.length) partial.add(buf.subarray(start));
   }
-  if (carry !== null && carry.length > 0) yield { number: ++number, bytes: carry };
+  if (bom !== null) partial.add(bom);
+  if (partial.length > 0) yield lineOf(++number, partial.take(Buffer.alloc(0)), false);
 }
 
 /** True for a line of only spaces, tabs and CRs (skipped, not an error). */

@@ -8,7 +8,8 @@
 import { ALL_FIELDS, scanEvent, type ScannedEvent } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { itemSpans } from './json-spans.js';
-import { isBlank, openBytes, splitLines, type RawLine } from './lines.js';
+import { PartialLine, isBlank, lineOf, openBytes, splitLines, type RawLine } from './lines.js';
+import { MAX_EVENT_BYTES } from '../store/index.js';
 
 export type Candidate =
   /** An event: parsed (`value`), or taken by the event scanner (`scanned`, with the fields asked for, and `value` null). */
@@ -67,6 +68,11 @@ export function candidatesOfLine(bytes: Buffer, line: number, fields = ALL_FIELD
 }
 
 function* fromLine(l: RawLine, fields: number): Generator<Candidate> {
+  const length = l.oversize ?? l.bytes.length;
+  if (length > MAX_EVENT_BYTES) {
+    yield { kind: 'problem', line: l.number, column: 1, message: `a line of ${length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)` };
+    return;
+  }
   if (isBlank(l.bytes)) return;
   // Most lines are clean events the scanner reads without JSON.parse.
   const scanned = scanEvent(l.bytes, 0, l.bytes.length, fields);
@@ -95,13 +101,14 @@ function trimBytes(b: Buffer): { bytes: Buffer; skipped: number } {
 
 /** The candidates of one file ("-" for stdin). Throws only when the file cannot be read. */
 export async function* readCandidates(path: string, fields = ALL_FIELDS): AsyncGenerator<Candidate> {
-  const source = splitLines(await openBytes(path));
+  // Lines longer than an event may be are counted, not held.
+  const source = splitLines(await openBytes(path), MAX_EVENT_BYTES);
   // One iterator read in several loops: breaking out of a loop must not close it.
   const lines: AsyncIterable<RawLine> = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
   // Decide from the first non-blank line: JSON on its own → JSON lines; else maybe a document.
   const held: RawLine[] = [];
   for await (const l of lines) {
-    if (held.length === 0 && isBlank(l.bytes)) continue;
+    if (held.length === 0 && l.oversize === undefined && isBlank(l.bytes)) continue;
     held.push(l);
     break;
   }
@@ -123,11 +130,11 @@ async function* afterFirst(held: RawLine[], lines: AsyncIterable<RawLine>, field
     }
   })();
   if (!firstOk && /^\s*[[{]/.test(held[0].bytes.subarray(0, 16).toString('latin1'))) {
-    let total = held[0].bytes.length;
+    let total = held[0].oversize ?? held[0].bytes.length;
     let exhausted = true;
     for await (const l of lines) {
       held.push(l);
-      total += l.bytes.length + 1;
+      total += (l.oversize ?? l.bytes.length) + 1;
       if (total > MAX_DOCUMENT_BYTES) {
         exhausted = false;
         break;
@@ -169,7 +176,10 @@ const CANDIDATE_BATCH = 1024;
 export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): AsyncGenerator<Candidate[]> {
   const stream = await openBytes(path);
   const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  // Before the kind of file is decided: the bytes read so far (the first line, whole).
   let carry: Buffer | null = null;
+  // After: the line a read ended in the middle of (see PartialLine).
+  const partial = new PartialLine(MAX_EVENT_BYTES);
   let line = 0;
   let first = true;
   let decided = false;
@@ -177,24 +187,26 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
     for (;;) {
       const next = await iterator.next();
       let buf: Buffer | null = next.done ? null : typeof next.value === 'string' ? Buffer.from(next.value as string, 'utf8') : next.value;
-      // The line a chunk ended in the middle of, completed: only that line is copied, not
-      // the whole next chunk (a fresh megabyte a read costs its page faults on top of the copy).
-      let head: Buffer | null = null;
-      if (carry !== null) {
-        if (buf === null) buf = carry;
-        else if (!decided) buf = Buffer.concat([carry, buf]);
+      // The line a read cut, completed by the head of this read: only that line is copied,
+      // not the whole next chunk (a fresh megabyte a read costs its page faults on top).
+      let head: RawLine | null = null;
+      if (!decided) {
+        if (carry !== null) buf = buf === null ? carry : Buffer.concat([carry, buf]);
+        carry = null;
+      } else if (partial.length > 0) {
+        if (buf === null) head = lineOf(++line, partial.take(Buffer.alloc(0)), false);
         else {
           const nl = buf.indexOf(0x0a);
           if (nl < 0) {
-            carry = Buffer.concat([carry, buf]);
+            partial.add(buf);
             continue;
           }
-          head = Buffer.concat([carry, buf.subarray(0, nl + 1)]);
+          head = lineOf(++line, partial.take(buf.subarray(0, nl)), true);
           buf = buf.subarray(nl + 1);
         }
       }
-      carry = null;
-      if (buf === null) break;
+      if (buf === null && head === null) break;
+      buf ??= Buffer.alloc(0);
       if (first) {
         if (!next.done && buf.length < 3) {
           carry = buf; // might be the start of a BOM
@@ -204,8 +216,9 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
         first = false;
       }
       if (!decided) {
-        // The kind of file is decided on its first non-blank line, once it is whole.
-        const decision = firstLineDecision(buf, next.done === true);
+        // The kind of file is decided on its first non-blank line, once it is whole (or
+        // longer than an event may be: then it is not one, nor a document of events).
+        const decision = buf.length > MAX_EVENT_BYTES ? 'lines' : firstLineDecision(buf, next.done === true);
         if (decision === 'wait') {
           carry = buf; // read on, then decide on the whole first line
           continue;
@@ -227,28 +240,26 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
       }
       const lastLine = next.done === true;
       let out: Candidate[] = [];
-      for (const chunk of head === null ? [buf] : [head, buf]) {
-        // head always ends in a line feed: only buf can end a file or leave a carry.
-        const endsFile = lastLine && chunk === buf;
-        let start = 0;
-        for (;;) {
-          let nl = chunk.indexOf(0x0a, start);
-          if (nl < 0) {
-            if (!endsFile || start >= chunk.length) break;
-            nl = chunk.length;
-          }
-          const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
-          line++;
-          // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
-          for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) }, fields)) out.push(c);
-          start = nl + 1;
-          if (out.length >= CANDIDATE_BATCH) {
-            yield out;
-            out = [];
-          }
+      if (head !== null) for (const c of fromLine(head, fields)) out.push(c);
+      const chunk = buf;
+      let start = 0;
+      for (;;) {
+        let nl = chunk.indexOf(0x0a, start);
+        if (nl < 0) {
+          if (!lastLine || start >= chunk.length) break;
+          nl = chunk.length;
         }
-        if (chunk === buf && !lastLine && start < chunk.length) carry = Buffer.from(chunk.subarray(start));
+        const end = nl > start && chunk[nl - 1] === 0x0d && nl < chunk.length ? nl - 1 : nl;
+        line++;
+        // Views into the chunk, which each read allocates afresh (batches hold them until they commit).
+        for (const c of fromLine({ number: line, bytes: chunk.subarray(start, end) }, fields)) out.push(c);
+        start = nl + 1;
+        if (out.length >= CANDIDATE_BATCH) {
+          yield out;
+          out = [];
+        }
       }
+      if (!lastLine && start < chunk.length) partial.add(chunk.subarray(start));
       if (out.length > 0) yield out;
       if (lastLine) break;
     }

@@ -10,7 +10,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Store } from '../store/index.js';
+import { MAX_EVENT_BYTES, type Store } from '../store/index.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { handleUiApi } from './ui/api.js';
 import { loadUiAssets, type UiAssets } from './ui/static.js';
@@ -98,7 +98,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics.events.inc({ outcome: 'duplicate' }, o.duplicates);
     metrics.commitSeconds.observe(seconds);
   };
-  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // No body larger than the largest event the ledger takes: an item of it could not be committed.
+  const maxBody = Math.min(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_EVENT_BYTES);
   const ui: UiAssets | null = opts.uiDir === undefined ? null : loadUiAssets(opts.uiDir);
   const loopbackBound = isLoopback(opts.host) || opts.host === 'localhost';
 

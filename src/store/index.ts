@@ -19,3 +19,4 @@ export type { RetentionOptions, RetentionPlan } from './retention.js';
 export type { PruneRecord } from './ledger-files/prune-record.js';
 export type { SegmentInfo } from './ledger-files/file-ledger.js';
 export { INDEX_FILE } from './ledger-files/layout.js';
+export { MAX_EVENT_BYTES } from './ledger-files/block-codec.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { commitGroups, ingestFiles, orderLogFiles, readCandidateBatches, readCandidates, toPending, type IngestProblem, type PendingWithKey } from '../../src/ingest/index.js';
-import { openStore, verifyStore } from '../../src/store/index.js';
+import { MAX_EVENT_BYTES, openStore, verifyStore } from '../../src/store/index.js';
 import { SKIP_WITHOUT_SHARED, sharedPath } from '../support/paths.js';
 import { eventLine, tempStore } from '../store/helpers.js';
 
@@ -240,6 +240,8 @@ test('batched reading gives the same candidates as one by one: every shape of fi
       ['a read ending between CR and LF', Buffer.from(endingAt(READ + 1, '\r\n'))],
       ['a read ending just before a line feed', Buffer.from(endingAt(READ + 1, '\n'))],
       ['a read ending on a CRLF', Buffer.from(endingAt(READ, '\r\n'))],
+      ['a last line ending in CR without LF', Buffer.from(`${ev(1)}\r\n${ev(2)}\r`)],
+      ['a long line across reads ending in CRLF', Buffer.from(`${ev(1)}\r\n${sized(5, 3 * READ)}\r\n${ev(2)}`)],
       ['gzip', gzipSync(Buffer.from(`${ev(1)}\n${ev(2)}\nnope\n`))],
       ['empty', Buffer.alloc(0)],
     ];
@@ -252,6 +254,25 @@ test('batched reading gives the same candidates as one by one: every shape of fi
       for await (const batch of readCandidateBatches(path)) for (const c of batch) batched.push(c.kind === 'event' ? `event ${c.line}:${c.column} ${c.bytes.toString('latin1')}` : `problem ${c.line}:${c.column} ${c.message}`);
       assert.deepEqual(batched, one, name);
       if (name !== 'empty') assert.ok(one.length > 0, `${name}: something was read`);
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a line longer than an event may be is a bad line, named, and the lines around it are read', async () => {
+  const s = tempStore();
+  try {
+    const path = join(s.root, 'huge.log');
+    const huge = Buffer.alloc(MAX_EVENT_BYTES + 10, 0x61);
+    huge[0] = 0x7b; // '{' then a's: JSON or not, it is never parsed
+    writeFileSync(path, Buffer.concat([Buffer.from(`${eventLine(1)}\n`), huge, Buffer.from(`\n${eventLine(2)}\n`)]));
+    for (const read of [readCandidates, readCandidateBatches] as const) {
+      const got: string[] = [];
+      for await (const c of read(path) as AsyncIterable<unknown>) {
+        for (const x of (Array.isArray(c) ? c : [c]) as Array<{ kind: string; line: number; message?: string }>) got.push(x.kind === 'event' ? `event ${x.line}` : `problem ${x.line}: ${x.message}`);
+      }
+      assert.deepEqual(got, ['event 1', `problem 2: a line of ${MAX_EVENT_BYTES + 10} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)`, 'event 3'], read.name);
     }
   } finally {
     s.cleanup();

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { newSigner, newVerifier } from '../../src/ledger/index.js';
 import { verifyStore } from '../../src/store/index.js';
-import { CODEC_DEFLATE, CODEC_ZSTD, MAX_BLOCK_PAYLOAD_BYTES, compressBlock, decompressBlock, type BlockCodec } from '../../src/store/ledger-files/block-codec.js';
+import { CODEC_DEFLATE, CODEC_ZSTD, MAX_BLOCK_PAYLOAD_BYTES, MAX_EVENT_BYTES, compressBlock, decompressBlock, type BlockCodec } from '../../src/store/ledger-files/block-codec.js';
 import { FileLedger, listSegments } from '../../src/store/ledger-files/file-ledger.js';
 import { BLOCK_ENTRY_SIZE, BLOCK_HEADER_SIZE, decodeBlockEntry, decodeBlockHeader, encodeBlockEntry, encodeBlockHeader, segmentPath, type BlockHeader } from '../../src/store/ledger-files/layout.js';
 import { eventLine, tempStore, type TempStore } from './helpers.js';
@@ -27,6 +27,15 @@ test('a payload comes back byte for byte from either compression', () => {
     }
   }
   assert.ok(compressBlock(payload).length < payload.length / 5, 'event text compresses well');
+  // Results are copies: a later call (through the same scratch buffer) leaves them alone.
+  const first = compressBlock(payload);
+  const kept = Buffer.from(first);
+  compressBlock(Buffer.alloc(200_000, 0x41));
+  assert.deepEqual(first, kept);
+  // A payload larger than the scratch buffer takes goes through a buffer of its own.
+  const large = Buffer.from(Array.from({ length: 12_000 }, (_, i) => eventLine(i)).join(''));
+  assert.ok(large.length > 4 * 1024 * 1024);
+  assert.deepEqual(decompressBlock(CODEC_ZSTD, compressBlock(large), large.length), large);
 });
 
 const hostile: { desc: string; codec: BlockCodec; bytes: () => Uint8Array; length: number; want: RegExp }[] = [
@@ -139,6 +148,49 @@ test('a block whose header disagrees with the block index is refused when read',
       assert.throws(() => ro.readLeaf(0), /header disagrees with blocks\.idx/);
     } finally {
       ro.close();
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('an event larger than the ledger takes is refused before anything is written, and so are blocks larger than that', async () => {
+  const s = tempStore();
+  try {
+    const l = ledger(s, true);
+    l.append([Buffer.from(eventLine(0))]);
+    const before = { size: l.size, checkpoint: l.checkpoint, seg: readFileSync(segmentPath(s.dir, 0)) };
+    assert.throws(() => l.append([Buffer.from(eventLine(1)), Buffer.alloc(MAX_EVENT_BYTES + 1, 0x20)]), (err: Error & { code?: string }) => err.code === 'BAD_REQUEST' && /event 2 of the batch has \d+ bytes; the ledger takes events of at most/.test(err.message));
+    assert.deepEqual({ size: l.size, checkpoint: l.checkpoint, seg: readFileSync(segmentPath(s.dir, 0)) }, before, 'nothing of the batch was written');
+    l.append([Buffer.alloc(MAX_EVENT_BYTES, 0x20)]);
+    assert.equal(l.readLeaf(1).length, MAX_EVENT_BYTES, 'an event of exactly the largest size reads back');
+    l.close();
+    assert.equal((await verifyStore(s.dir, { index: false })).ok, true);
+    assert.throws(() => FileLedger.open(s.dir, { verifier: newVerifier(s.vkey), blockBytes: MAX_EVENT_BYTES + 1 }), /blocks hold 1 to/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a block index entry claiming more compressed bytes than a block can take is tampering, found without allocating them', () => {
+  const s = tempStore();
+  try {
+    const l = ledger(s, true);
+    l.append(Array.from({ length: 10 }, (_, i) => Buffer.from(eventLine(i))));
+    l.close();
+    const idxPath = join(s.dir, 'ledger/blocks.idx');
+    for (const claimed of [0xfffffff0, 2 ** 31, 200 * 1024 * 1024]) {
+      const idx = readFileSync(idxPath);
+      const saved = Buffer.from(idx);
+      encodeBlockEntry({ ...decodeBlockEntry(idx, 0), compressedLength: claimed }, idx, 0);
+      writeFileSync(idxPath, idx);
+      const ro = ledger(s, false);
+      try {
+        assert.throws(() => ro.readLeaf(0), (err: Error & { code?: string }) => err.code === 'TAMPERED' && /more than a block can take/.test(err.message), `claimed ${claimed}`);
+      } finally {
+        ro.close();
+        writeFileSync(idxPath, saved);
+      }
     }
   } finally {
     s.cleanup();

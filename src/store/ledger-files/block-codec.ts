@@ -25,10 +25,24 @@ export type BlockCodec = typeof CODEC_DEFLATE | typeof CODEC_ZSTD;
 export const DEFAULT_ZSTD_LEVEL = 2;
 
 /**
- * The most a block's payload may hold: a block closes at 256 KiB unless one event alone
- * is larger, and no source takes an event over 64 MiB.
+ * The largest event the ledger takes. Every source refuses longer ones before they reach
+ * it (a log line: a bad line, reported; a webhook body: 413), and append() refuses them
+ * before writing anything, so nothing is committed that could not be read back.
+ */
+export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The most a block's payload may hold: a block closes at its size (at most
+ * MAX_EVENT_BYTES) unless one event alone is larger, and an event is at most
+ * MAX_EVENT_BYTES, with its 4-byte length.
  */
 export const MAX_BLOCK_PAYLOAD_BYTES = 128 * 1024 * 1024;
+
+/** The most a block's compressed bytes may take: more than either codec makes of the largest payload. */
+export const MAX_BLOCK_COMPRESSED_BYTES = MAX_BLOCK_PAYLOAD_BYTES + MAX_BLOCK_PAYLOAD_BYTES / 64 + 1024 * 1024;
+
+/** Payloads up to this are compressed through the thread's scratch buffer; larger ones through a buffer of their own. */
+const SCRATCH_MAX = 4 * 1024 * 1024;
 
 // The libraries load on the first block compressed or read, not with the store: a
 // question answered from the index alone (`kubetrail who`) needs neither (zstd's native
@@ -52,7 +66,13 @@ export function compressBlock(payload: Uint8Array, level = DEFAULT_ZSTD_LEVEL): 
   const bound = z.compressBound(payload.length);
   // One scratch buffer per thread, copied out of: a fresh buffer per block would cost its
   // page faults every time (~10 µs per 4 KiB page here) and keep the bound's slack alive.
-  if (scratch === null || scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 1024 * 1024));
+  // A payload larger than blocks usually are (one very large event) gets a buffer of its
+  // own, so that the scratch buffer stays small for the life of the process.
+  if (bound > SCRATCH_MAX) {
+    const own = Buffer.allocUnsafe(bound);
+    return own.subarray(0, compressor.compress(own, payload, level));
+  }
+  scratch ??= Buffer.allocUnsafe(SCRATCH_MAX);
   const n = compressor.compress(scratch, payload, level);
   return Buffer.from(scratch.subarray(0, n));
 }

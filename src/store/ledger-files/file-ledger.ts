@@ -57,7 +57,7 @@ import {
   BlockTable,
   type BlockEntry,
 } from './layout.js';
-import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, compressBlock, decompressBlock } from './block-codec.js';
+import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, MAX_BLOCK_COMPRESSED_BYTES, MAX_EVENT_BYTES, compressBlock, decompressBlock } from './block-codec.js';
 import { HashFile } from './hash-file.js';
 import { fstatOf, fsyncDir, writeAll, writeFileAtomic } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
@@ -124,6 +124,7 @@ export class FileLedger {
     this.origin = opts.verifier.name;
     this.#signer = opts.signer;
     this.#blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
+    if (!(this.#blockBytes >= 1 && this.#blockBytes <= MAX_EVENT_BYTES)) throw new StoreError('BAD_REQUEST', `a block of ${this.#blockBytes} bytes: blocks hold 1 to ${MAX_EVENT_BYTES} bytes`);
     this.#segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#level = opts.compressionLevel ?? DEFAULT_ZSTD_LEVEL;
     this.#size = state.size;
@@ -307,6 +308,10 @@ export class FileLedger {
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'the ledger was opened without a signing key; it is read-only');
     const first = this.#size;
     if (leaves.length === 0) return { first, size: first, checkpoint: this.#checkpoint ?? '' };
+    // Refused before anything is written or signed: a reader refuses a block larger than
+    // an event may make (a changed length must not make it allocate gigabytes).
+    const large = leaves.findIndex((l) => l.length > MAX_EVENT_BYTES);
+    if (large >= 0) throw new StoreError('BAD_REQUEST', `event ${large + 1} of the batch has ${leaves[large].length} bytes; the ledger takes events of at most ${MAX_EVENT_BYTES} bytes`);
     const before = { entries: this.#entries.length, segment: this.#segment, segmentSize: this.#segmentSize, hashFile: this.#hashes.fileCount };
     const touched = new Set<number>();
     try {
@@ -428,6 +433,8 @@ export class FileLedger {
     }
     // The header with the payload, in one read: it names the compression, and must agree
     // with the block index.
+    // blocks.idx is read as hostile: no allocation beyond what a block can take.
+    if (e.compressedLength > MAX_BLOCK_COMPRESSED_BYTES) throw new StoreError('TAMPERED', `${segmentName(e.segment)} block at byte ${e.offset}: ${BLOCKS_FILE} gives it ${e.compressedLength} compressed bytes, more than a block can take`);
     const block = Buffer.allocUnsafe(BLOCK_HEADER_SIZE + e.compressedLength);
     const got = readSync(fd, block, 0, block.length, e.offset);
     const where = `${segmentName(e.segment)} block at byte ${e.offset} (events ${e.firstLeaf}–${e.firstLeaf + e.count - 1})`;
