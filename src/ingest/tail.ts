@@ -21,9 +21,9 @@ import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { classifyAuditJSON } from '../audit/events.js';
 import { writeFileAtomic } from '../store/ledger-files/durable-files.js';
-import type { Store } from '../store/index.js';
+import { MAX_EVENT_BYTES, type Store } from '../store/index.js';
+import { PartialLine, isBlank, lineOf } from './lines.js';
 import { commitPending, toPending, toPendingFast, type PendingWithKey } from './commit.js';
-import { isBlank } from './lines.js';
 import type { IngestProblem } from './pipeline.js';
 
 export const TAIL_STATE_FILE = 'tail-state.json';
@@ -196,16 +196,29 @@ export class LogTailer {
   /** Reads the complete lines from the source's offset to its end. */
   async #drain(source: Source, final: boolean): Promise<void> {
     const CHUNK = 1 << 20;
-    let carry = Buffer.alloc(0);
+    // The line a read ended in the middle of: kept as pieces and joined once it ends (a
+    // long line was copied again at every read); past MAX_EVENT_BYTES only counted.
+    const partial = new PartialLine(MAX_EVENT_BYTES);
     let pos = source.offset;
     for (;;) {
       const size = sourceSize(source);
       if (pos >= size) break;
       const chunk = readAt(source, pos, Math.min(CHUNK, size - pos));
       if (chunk.length === 0) break;
-      let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      let bufStart = pos - carry.length;
+      let buf = chunk;
+      let bufStart = pos;
       pos += chunk.length;
+      if (partial.length > 0) {
+        const nl = chunk.indexOf(0x0a);
+        if (nl < 0) {
+          partial.add(chunk);
+          continue;
+        }
+        const whole = lineOf(0, partial.take(chunk.subarray(0, nl)), true);
+        await this.#line(source, whole.oversize ?? whole.bytes, bufStart + nl + 1);
+        buf = chunk.subarray(nl + 1);
+        bufStart += nl + 1;
+      }
       if (bufStart === 0 && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
         buf = buf.subarray(3);
         bufStart = 3;
@@ -219,16 +232,26 @@ export class LogTailer {
         await this.#line(source, buf.subarray(start, end), bufStart + nl + 1);
         start = nl + 1;
       }
-      carry = Buffer.from(buf.subarray(start));
+      if (start < buf.length) partial.add(buf.subarray(start));
     }
     // A last line without its newline: complete only when the file will not grow again.
-    if (final && carry.length > 0) await this.#line(source, carry, source.offset + carry.length);
+    if (final && partial.length > 0) {
+      const whole = partial.take(Buffer.alloc(0));
+      await this.#line(source, whole.oversize ?? whole.bytes, pos);
+    }
     await this.#maybeFlush(final);
   }
 
-  async #line(source: Source, bytes: Buffer, endOffset: number): Promise<void> {
+  /** One line: its bytes, or only its length when it is longer than an event may be (a bad line). */
+  async #line(source: Source, bytes: Buffer | number, endOffset: number): Promise<void> {
     source.lines++;
     source.offset = endOffset;
+    const length = typeof bytes === 'number' ? bytes : bytes.length;
+    if (typeof bytes === 'number' || length > MAX_EVENT_BYTES) {
+      this.#problem(source, `a line of ${length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)`);
+      this.#mark = { source, offset: endOffset, lines: source.lines };
+      return;
+    }
     const fast = isBlank(bytes) ? null : toPendingFast(Buffer.from(bytes));
     if (fast !== null) {
       if (this.#pending.length === 0) this.#pendingSince = Date.now();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { LogTailer } from '../../src/ingest/index.js';
-import { openStore, verifyStore } from '../../src/store/index.js';
+import { MAX_EVENT_BYTES, openStore, verifyStore } from '../../src/store/index.js';
 import { CLI_PATH } from '../support/paths.js';
 import { eventLine, tempStore, type TempStore } from '../store/helpers.js';
 
@@ -85,6 +85,30 @@ describe('tail across rotations, stopped and restarted between them', () => {
       }
     });
   }
+
+  test('a line longer than an event may be is a bad line, counted not held, and the lines after it are stored', async () => {
+    const s = tempStore();
+    try {
+      const log = join(s.root, 'audit.log');
+      const huge = Buffer.alloc(MAX_EVENT_BYTES + 3 * 1024 * 1024, 0x61);
+      writeFileSync(log, Buffer.concat([Buffer.from(line(0)), huge, Buffer.from('\n'), Buffer.from(lines(1, 3))]));
+      const store = await openStore(s.dir, { signingKey: s.skey });
+      const problems: string[] = [];
+      try {
+        await new LogTailer(store, log, { once: true, onProblem: (p) => problems.push(`${p.line}: ${p.message}`) }).run();
+      } finally {
+        await store.close();
+      }
+      assert.deepEqual(problems, [`2: a line of ${huge.length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)`]);
+      assertExactly(await storedLines(s), 3);
+      // Resumed from its saved position: nothing read twice.
+      appendFileSync(log, lines(3, 5));
+      assert.equal((await tailOnce(s, log)).duplicates, 0);
+      assertExactly(await storedLines(s), 5);
+    } finally {
+      s.cleanup();
+    }
+  });
 
   test('a partial last line waits for its newline', async () => {
     const s = tempStore();
