@@ -5,7 +5,7 @@ export { orderLogFiles } from './order.js';
 export { readCandidates, readCandidateBatches, candidatesOfLine } from './read-events.js';
 export { memberBytes } from './json-spans.js';
 export type { Candidate } from './read-events.js';
-export { splitLines, openBytes, isBlank } from './lines.js';
+export { splitLines, openBytes, isBlank, lineTooLong } from './lines.js';
 export { commitGroups, commitPending, toPending } from './commit.js';
 export type { PendingWithKey, BatchOutcome } from './commit.js';
 export { parseEventListBody } from './event-list.js';

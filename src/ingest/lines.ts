@@ -18,6 +18,11 @@ export interface RawLine {
   oversize?: number;
 }
 
+/** What a bad line longer than the largest event says (ingest and tail alike). */
+export function lineTooLong(length: number, limit: number): string {
+  return `a line of ${length} bytes is longer than the largest event kubetrail takes (${limit / (1024 * 1024)} MiB): not an audit event; skipped`;
+}
+
 /**
  * A line that spans reads, kept as its pieces and joined once when it ends (joining at
  * every read copied a long line over and over); past `keep` bytes only its length is

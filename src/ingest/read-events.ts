@@ -8,7 +8,7 @@
 import { ALL_FIELDS, scanEvent, type ScannedEvent } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { itemSpans } from './json-spans.js';
-import { PartialLine, isBlank, lineOf, openBytes, splitLines, type RawLine } from './lines.js';
+import { PartialLine, isBlank, lineOf, lineTooLong, openBytes, splitLines, type RawLine } from './lines.js';
 import { MAX_EVENT_BYTES } from '../store/index.js';
 
 export type Candidate =
@@ -70,7 +70,7 @@ export function candidatesOfLine(bytes: Buffer, line: number, fields = ALL_FIELD
 function* fromLine(l: RawLine, fields: number): Generator<Candidate> {
   const length = l.oversize ?? l.bytes.length;
   if (length > MAX_EVENT_BYTES) {
-    yield { kind: 'problem', line: l.number, column: 1, message: `a line of ${length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)` };
+    yield { kind: 'problem', line: l.number, column: 1, message: lineTooLong(length, MAX_EVENT_BYTES) };
     return;
   }
   if (isBlank(l.bytes)) return;

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { classifyAuditJSON } from '../audit/events.js';
 import { writeFileAtomic } from '../store/ledger-files/durable-files.js';
 import { MAX_EVENT_BYTES, type Store } from '../store/index.js';
-import { PartialLine, isBlank, lineOf } from './lines.js';
+import { PartialLine, isBlank, lineOf, lineTooLong } from './lines.js';
 import { commitPending, toPending, toPendingFast, type PendingWithKey } from './commit.js';
 import type { IngestProblem } from './pipeline.js';
 
@@ -248,7 +248,7 @@ export class LogTailer {
     source.offset = endOffset;
     const length = typeof bytes === 'number' ? bytes : bytes.length;
     if (typeof bytes === 'number' || length > MAX_EVENT_BYTES) {
-      this.#problem(source, `a line of ${length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)`);
+      this.#problem(source, lineTooLong(length, MAX_EVENT_BYTES));
       this.#mark = { source, offset: endOffset, lines: source.lines };
       return;
     }

@@ -8,7 +8,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rena
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { LogTailer } from '../../src/ingest/index.js';
+import { LogTailer, lineTooLong } from '../../src/ingest/index.js';
 import { MAX_EVENT_BYTES, openStore, verifyStore } from '../../src/store/index.js';
 import { CLI_PATH } from '../support/paths.js';
 import { eventLine, tempStore, type TempStore } from '../store/helpers.js';
@@ -99,7 +99,7 @@ describe('tail across rotations, stopped and restarted between them', () => {
       } finally {
         await store.close();
       }
-      assert.deepEqual(problems, [`2: a line of ${huge.length} bytes: longer than an event may be (${MAX_EVENT_BYTES} bytes)`]);
+      assert.deepEqual(problems, [`2: ${lineTooLong(huge.length, MAX_EVENT_BYTES)}`]);
       assertExactly(await storedLines(s), 3);
       // Resumed from its saved position: nothing read twice.
       appendFileSync(log, lines(3, 5));
