@@ -29,7 +29,7 @@ export function registerPruneCommand(program: Command, ctx: CliContext): void {
       if (maxBytes === null) throw new UsageError(`--max-size ${JSON.stringify(opts.maxSize)}: use a size such as 10GiB, 500MB or 1048576`);
       const key = signingKeyFrom(opts.key);
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store, { signingKey: key });
+        const store = await openStore(opts.store, { signingKey: key, purpose: 'kubetrail prune' });
         try {
           const result = await store.prune({ maxAgeMs, maxBytes, dryRun: opts.dryRun });
           if (format === 'json') {

@@ -91,7 +91,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
           tls = { certPem: readText(opts.tlsCert, 'the certificate'), keyPem: readText(opts.tlsKey, 'the key'), clientCaPem: opts.clientCa && readText(opts.clientCa, 'the client CA') };
           token = opts.tokenFile === undefined ? null : readText(opts.tokenFile, 'the token').trim() || null;
         }
-        const store = await openStore(storeDir, { signingKey });
+        const store = await openStore(storeDir, { signingKey, purpose: 'kubetrail serve' });
         // Webhook batches are answered once the ledger has them; the index follows on a worker thread.
         await store.indexInBackground();
         store.readsOffThread();

@@ -36,7 +36,7 @@ export function registerStoreCommands(program: Command, ctx: CliContext): void {
       const format = parseOutputFormat(opts.output, ['text', 'json']);
       const key = signingKeyFrom(opts.key);
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store, { signingKey: key });
+        const store = await openStore(opts.store, { signingKey: key, purpose: 'kubetrail ingest' });
         let closed = false;
         try {
           // The index is written on a second thread behind the ledger; closing waits for it.

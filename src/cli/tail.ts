@@ -17,7 +17,7 @@ export function registerTailCommand(program: Command, ctx: CliContext): void {
     .action(async (file: string, opts: { store: string; key?: string; once: boolean; poll: string }) => {
       const key = signingKeyFrom(opts.key);
       await withStoreErrors(ctx, async () => {
-        const store = await openStore(opts.store, { signingKey: key });
+        const store = await openStore(opts.store, { signingKey: key, purpose: 'kubetrail tail' });
         await store.indexInBackground();
         const stop = new AbortController();
         const onSignal = () => stop.abort();

@@ -14,6 +14,8 @@ export type StoreErrorCode =
   | 'IO'
   /** A request outside the store (a leaf number beyond the tree, a filter that does not parse). */
   | 'BAD_REQUEST'
+  /** Another process holds the store's writer lock (one writer at a time). */
+  | 'BUSY'
   /** The event's body was dropped by a signed prune record (retention); its hash remains in the tree. */
   | 'PRUNED';
 

@@ -15,6 +15,7 @@ import { CHECKPOINT_FILE, INDEX_FILE, VERIFIER_KEY_FILE } from './ledger-files/l
 import { BackgroundIndexer } from './sqlite/background.js';
 import { openSqliteIndex } from './sqlite/sqlite-index.js';
 import { ReaderThread } from './sqlite/reader-thread.js';
+import { takeWriterLock, type WriterLock } from './writer-lock.js';
 import type { DedupeKey, EventFilter, EventIndex, GroupColumn, IndexHealth, IndexRow, PendingEvent } from './types.js';
 import { dedupeKeyString, isEmptyFilter } from './types.js';
 
@@ -95,6 +96,8 @@ export interface OpenStoreOptions {
   index?: boolean;
   blockBytes?: number;
   segmentBytes?: number;
+  /** What the writer is (`kubetrail serve`), named to a second writer the lock turns away. */
+  purpose?: string;
 }
 
 /** The store's own public key. */
@@ -176,6 +179,8 @@ class LocalStore implements Store {
     private readonly catchUpOnWorkerFrom = CATCH_UP_ON_WORKER,
     /** Leaves handed to the index at a time while catching up (tests lower it). */
     private readonly catchUpBatch = CATCH_UP_BATCH,
+    /** The store's writer lock, held until close (null for a reader). */
+    private readonly writerLock: WriterLock | null = null,
   ) {
     this.dir = dir;
     this.#ledger = ledger;
@@ -426,8 +431,12 @@ class LocalStore implements Store {
       this.#reader = null;
       await reader.close();
     }
-    this.#ledger.close();
-    await this.#index?.close();
+    try {
+      this.#ledger.close();
+      await this.#index?.close();
+    } finally {
+      this.writerLock?.release();
+    }
   }
 }
 
@@ -450,7 +459,16 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
       throw err;
     }
   }
-  const ledger = FileLedger.open(dir, { verifier, signer, blockBytes: options.blockBytes, segmentBytes: options.segmentBytes });
+  // Before the ledger opens: a writable open truncates past the checkpoint, which would
+  // cut another writer's batch in flight.
+  const lock = signer !== undefined ? takeWriterLock(dir, options.purpose ?? 'a kubetrail writer') : null;
+  let ledger: FileLedger;
+  try {
+    ledger = FileLedger.open(dir, { verifier, signer, blockBytes: options.blockBytes, segmentBytes: options.segmentBytes });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   let index: EventIndex | null = null;
   try {
     const indexPath = join(dir, INDEX_FILE);
@@ -458,7 +476,7 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     if (options.index !== false) {
       if (writable || existsSync(indexPath)) index = openSqliteIndex(indexPath, { readonly: !writable });
     }
-    const store = new LocalStore(dir, ledger, index, index !== null ? indexPath : null, writable);
+    const store = new LocalStore(dir, ledger, index, index !== null ? indexPath : null, writable, undefined, undefined, lock);
     if (signer !== undefined && index !== null) {
       // Finish a prune that was signed but not yet applied to the index.
       try {
@@ -475,6 +493,7 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
   } catch (err) {
     ledger.close();
     await index?.close();
+    lock?.release();
     throw err;
   }
 }
@@ -483,9 +502,22 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
 export async function reindexStore(dir: string, options: { catchUpOnWorkerFrom?: number; catchUpBatch?: number } = {}): Promise<{ events: number }> {
   const storeKey = readStoreVerifierKey(dir);
   const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
-  const ledger = FileLedger.open(dir, { verifier });
-  const indexPath = join(dir, INDEX_FILE);
-  const store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom, options.catchUpBatch);
+  // A reindex drops the index a running writer is filling (and its dedupe relies on).
+  const lock = takeWriterLock(dir, 'kubetrail reindex');
+  let store: LocalStore;
+  try {
+    const ledger = FileLedger.open(dir, { verifier });
+    const indexPath = join(dir, INDEX_FILE);
+    try {
+      store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom, options.catchUpBatch, lock);
+    } catch (err) {
+      ledger.close();
+      throw err;
+    }
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   try {
     return { events: await store.reindex() };
   } finally {
