@@ -1,51 +1,74 @@
-/** Line-by-line reading of possibly gzip-compressed files (or stdin), streaming. */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+/**
+ * Line-by-line reading of possibly gzip-compressed files (or stdin) for the policy
+ * commands, streaming and bounded: lines are split as ingest splits them (LF or CRLF, a
+ * leading UTF-8 byte-order mark dropped), and a line longer than the largest event the
+ * ledger takes is reported by its length, never held in memory.
+ */
+import { MAX_EVENT_BYTES } from '../store/ledger-files/block-codec.js';
+import { openBytes, splitLines } from '../ingest/lines.js';
 import { UsageError } from './context.js';
 import { describeFsError } from './files.js';
 
-async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
+export interface TextLine {
+  /** The line's text; empty when it was too long (see oversize). */
+  line: string;
+  /** 1-based line number. */
+  number: number;
+  /** The length in bytes of a line longer than the reader keeps. */
+  oversize?: number;
 }
 
-/** The file's text stream, gunzipped when it starts with gzip's magic bytes. */
-export async function openText(path: string, what: string): Promise<Readable> {
-  if (path === '-') return process.stdin;
+/** The longest line kept: the largest event the ledger takes. */
+export const MAX_LINE_BYTES = MAX_EVENT_BYTES;
+
+/**
+ * Yields each line with its 1-based number, without its terminator (LF or CRLF). A
+ * final empty line after the last terminator is not a line.
+ */
+export async function* readLines(path: string, what: string, keep = MAX_LINE_BYTES): AsyncGenerator<TextLine> {
+  let input;
   try {
-    const gz = await isGzip(path);
-    const raw = createReadStream(path);
-    return gz ? raw.pipe(createGunzip()) : raw;
+    input = await openBytes(path);
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read ${what}: ${describeFsError(err)}`);
+  }
+  try {
+    for await (const raw of splitLines(input, keep)) {
+      // splitLines bounds the lines that span reads; one inside a read is held already.
+      const oversize = raw.oversize ?? (raw.bytes.length > keep ? raw.bytes.length : undefined);
+      yield oversize === undefined ? { line: raw.bytes.toString('utf8'), number: raw.number } : { line: '', number: raw.number, oversize };
+    }
   } catch (err) {
     throw new UsageError(`${path}: cannot read ${what}: ${describeFsError(err)}`);
   }
 }
 
 /**
- * Yields each line with its 1-based number, without its terminator (LF or CRLF). A
- * final empty line after the last terminator is not a line. A UTF-8 byte-order mark
- * at the start is not part of the first line.
+ * The nesting depth of JSON text fed to it line by line, outside strings: a
+ * pretty-printed document spread over lines is complete when its depth is back to zero,
+ * so it is parsed once then, not after every line (which was quadratic in its length).
  */
-export async function* readLines(path: string, what: string): AsyncGenerator<{ line: string; number: number }> {
-  const stream = await openText(path, what);
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  let number = 0;
-  try {
-    for await (let line of rl) {
-      number++;
-      if (number === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-      yield { line, number };
+export class JsonDepth {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+
+  get depth(): number {
+    return this.#depth;
+  }
+
+  /** Feeds more text; returns the depth after it. */
+  feed(text: string): number {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === 0x5c) this.#escaped = true;
+        else if (c === 0x22) this.#inString = false;
+      } else if (c === 0x22) this.#inString = true;
+      else if (c === 0x7b || c === 0x5b) this.#depth++;
+      else if (c === 0x7d || c === 0x5d) this.#depth--;
     }
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read ${what}: ${describeFsError(err)}`);
+    return this.#depth;
   }
 }

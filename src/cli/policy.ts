@@ -6,7 +6,7 @@ import { classifyAuditJSON } from '../audit/events.js';
 import { compilePolicy, explainPolicy, loadPolicy, policyFeatures, type AuditDecision, type CompiledPolicy } from '../audit/policy/index.js';
 import type { AuditEvent } from '../audit/types.js';
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, parseBooleanFlag, parseOutputFormat, UsageError, write, type CliContext } from './context.js';
-import { readLines } from './lines.js';
+import { JsonDepth, MAX_LINE_BYTES, readLines } from './lines.js';
 import { kubernetesVersionOption, loadPolicyForUse, readPolicyBytes, reportIssues } from './policy-input.js';
 import { registerLintCommand } from './policy-lint.js';
 import { registerSimulateCommands } from './policy-simulate.js';
@@ -150,9 +150,10 @@ function renderDecision(d: AuditDecision, format: string): string {
 
 async function evalRequestLines(ctx: CliContext, compiled: CompiledPolicy, file: string, format: string): Promise<number> {
   let failures = 0;
-  for await (const { line, number } of readLines(file, 'requests')) {
+  for await (const { line, number, oversize } of readLines(file, 'requests')) {
     let out: string;
     try {
+      if (oversize !== undefined) throw new RequestAttributesError(tooLong(oversize));
       const attrs = requestAttributesFromJSON(parseLine(line));
       out = renderDecision(compiled.evaluate(attrs), format);
     } catch (err) {
@@ -191,24 +192,46 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
     ctx.err.write(`${file}:${number}:1: ${message}\n`);
     await write(ctx.out, format === 'text' ? `error: ${message}\n` : `${JSON.stringify({ error: message })}\n`);
   };
-  let pending: { start: number; text: string } | null = null;
-  for await (const { line, number } of readLines(file, 'audit log')) {
-    // A pretty-printed document spans lines: gather until it parses.
-    if (pending !== null) {
-      pending.text += `\n${line}`;
-      const value = tryParse(pending.text);
-      if (value === undefined) continue;
-      const start = pending.start;
+  // A pretty-printed document spans lines: gathered until its brackets close, then parsed.
+  let pending: { start: number; parts: string[]; bytes: number; depth: JsonDepth } | null = null;
+  for await (const { line, number, oversize } of readLines(file, 'audit log')) {
+    if (oversize !== undefined) {
+      if (pending !== null) await fail(pending.start, 'not valid JSON (a document cut by a line too long to read)');
       pending = null;
-      await handleValue(value, start);
+      await fail(number, tooLong(oversize));
+      continue;
+    }
+    if (pending !== null && line.charCodeAt(0) === 0x7b && tryParse(line) !== undefined) {
+      // A whole event at the start of a line, where a pretty-printed document would be
+      // indented: the document before it was cut short, not this line's beginning.
+      await fail(pending.start, 'not valid JSON (an unterminated document)');
+      pending = null;
+    }
+    if (pending !== null) {
+      pending.parts.push(line);
+      pending.bytes += line.length + 1;
+      if (pending.bytes > MAX_LINE_BYTES) {
+        await fail(pending.start, tooLong(pending.bytes));
+        pending = null;
+        continue;
+      }
+      if (pending.depth.feed(line) > 0) continue;
+      const start = pending.start;
+      const value = tryParse(pending.parts.join('\n'));
+      pending = null;
+      if (value === undefined) await fail(start, 'not valid JSON');
+      else await handleValue(value, start);
       continue;
     }
     if (line.trim() === '') continue;
     const value = tryParse(line);
     if (value === undefined) {
-      if (/^\s*[{[]\s*$/.test(line) || /^\s*\{/.test(line)) {
-        pending = { start: number, text: line };
-        continue;
+      if (/^\s*[{[]/.test(line)) {
+        const depth = new JsonDepth();
+        if (depth.feed(line) > 0) {
+          pending = { start: number, parts: [line], bytes: line.length, depth };
+          continue;
+        }
       }
       await fail(number, 'not valid JSON');
       continue;
@@ -229,6 +252,10 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
       }
     } else await fail(number, shape.reason);
   }
+}
+
+function tooLong(bytes: number): string {
+  return `a line of ${bytes} bytes is longer than the largest event kubetrail reads (${MAX_LINE_BYTES / (1024 * 1024)} MiB)`;
 }
 
 function tryParse(text: string): unknown {

@@ -277,6 +277,25 @@ describe('policy eval', () => {
     assert.deepEqual(Object.keys(out[2]), ['error']);
     assert.match(run.stderr, /^audit\.log:3:1: /m);
   });
+
+  test('--events: pretty-printed documents across lines, a cut one, and single lines around them', async () => {
+    const event = (id: string, extra: Record<string, unknown> = {}) => ({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: id, stage: 'ResponseComplete', requestURI: '/healthz', verb: 'get', user: { username: 'bob' }, ...extra });
+    const pretty = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [event('p1', { userAgent: 'braces } ] { [ and a quote \\" inside' }), event('p2')] }, null, 2);
+    const cut = JSON.stringify(event('cut'), null, 2).split('\n').slice(0, 4).join('\n');
+    const cases: Array<{ name: string; text: string; ids: Array<string | null>; errorLines: number[] }> = [
+      { name: 'a pretty EventList then a line', text: `${pretty}\n${JSON.stringify(event('s1'))}\n`, ids: ['p1', 'p2', 's1'], errorLines: [] },
+      { name: 'a line, a cut pretty document, a line', text: `${JSON.stringify(event('s0'))}\n${cut}\n${JSON.stringify(event('s1'))}\n`, ids: ['s0', null, 's1'], errorLines: [2] },
+      { name: 'a pretty document never closed', text: `${JSON.stringify(event('s0'))}\n${cut}\n`, ids: ['s0', null], errorLines: [2] },
+    ];
+    for (const c of cases) {
+      writeFileSync(file('pretty.log'), c.text);
+      const run = await kubetrail(['policy', 'eval', '-f', 'valid.yaml', '--events', 'pretty.log']);
+      assert.equal(run.code, c.errorLines.length > 0 ? 1 : 0, `${c.name}: ${run.stderr}`);
+      const out = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { auditID?: string; error?: string });
+      assert.deepEqual(out.map((o) => (o.error !== undefined ? null : o.auditID)), c.ids, c.name);
+      assert.deepEqual([...run.stderr.matchAll(/^pretty\.log:(\d+):1: /gm)].map((m) => Number(m[1])), c.errorLines, c.name);
+    }
+  });
 });
 
 describe('policy explain', () => {
