@@ -224,12 +224,14 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
     const checkTo = index === null ? keepFrom : Math.min(indexed, size);
     if (index !== null && checkTo - keepFrom >= (options.indexOnWorkersFrom ?? INDEX_CHECK_ON_WORKERS)) indexCheck = checkIndexOnWorkers(dir, vkeyText.trim(), keepFrom, checkTo, INDEX_CHECK_WORKERS);
 
-    const checkHash = (want: Uint8Array, leaf: number, what: string, where: string, file: string): void => {
+    // The places a problem is named in are built only for a problem (once per hash, they
+    // cost more than comparing the hashes).
+    const checkHash = (want: Uint8Array, leaf: number, what: string, segment: number): void => {
       const at = hashes.index;
       const got = hashes.next();
-      if (got === null) fail(HASHES_FILE, leaf, `${where}: stored hash ${at} (${what}) is missing: the hashes file ends early`);
+      if (got === null) fail(HASHES_FILE, leaf, `${segmentName(segment)}, event ${leaf}: stored hash ${at} (${what}) is missing: the hashes file ends early`);
       if (!equalHashes(got, want)) {
-        fail(what === 'leaf hash' ? file : HASHES_FILE, leaf, `${where}: ${what} recomputed from the stored bytes is ${hex(want)}…, the hashes file records ${hex(got)}… (stored hash ${at})`);
+        fail(what === 'leaf hash' ? segmentName(segment) : HASHES_FILE, leaf, `${segmentName(segment)}, event ${leaf}: ${what} recomputed from the stored bytes is ${hex(want)}…, the hashes file records ${hex(got)}… (stored hash ${at})`);
       }
     };
 
@@ -274,12 +276,11 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
               report.notes.push(`${where}: events from ${leaf} on are beyond the signed checkpoint (an interrupted batch; the next ingest removes them)`);
               break;
             }
-            const lw = `${segmentName(s)}, event ${leaf}`;
             let h2 = hashLeaf(bytes);
-            checkHash(h2, leaf, 'leaf hash', lw, segmentName(s));
+            checkHash(h2, leaf, 'leaf hash', s);
             for (let n = leaf; n % 2 === 1; n = (n - 1) / 2) {
               h2 = hashChildren(fringe.pop()!, h2);
-              checkHash(h2, leaf, 'interior hash', lw, segmentName(s));
+              checkHash(h2, leaf, 'interior hash', s);
             }
             fringe.push(h2);
             leaf++;
@@ -294,6 +295,9 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       ledgerStop = err;
       ledgerAt = err.problem.leaf ?? Number.POSITIVE_INFINITY;
     }
+    // The rollups are checked while the index workers still run (this thread would only
+    // wait for them), and reported after them: a bad row or event is the first bad entry.
+    const rollupWrong = ledgerStop === null && index !== null && index.rollupDisagreement !== undefined ? await index.rollupDisagreement() : null;
     if (index !== null) {
       const upTo = Math.min(checkTo, ledgerAt);
       const result = indexCheck !== null ? await indexCheck : await checkStoreIndexRange(dir, verifier, index, keepFrom, upTo);
@@ -302,11 +306,8 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
       if (ledgerStop === null && result.failed !== undefined) fail(result.failed.file, result.failed.leaf, result.failed.message);
     }
     if (ledgerStop !== null) throw ledgerStop;
-    if (index !== null && index.rollupDisagreement !== undefined) {
-      // The totals behind top-N and stats are part of the index too.
-      const wrong = await index.rollupDisagreement();
-      if (wrong !== null) fail(INDEX_FILE, null, wrong);
-    }
+    // The totals behind top-N and stats are part of the index too.
+    if (rollupWrong !== null) fail(INDEX_FILE, null, rollupWrong);
     if (leaf < size) fail(segments.length > 0 ? segmentName(segments.at(-1)!) : LEDGER_DIR, leaf, `the segments hold ${leaf} events but the checkpoint signs ${size}: events ${leaf}–${size - 1} are missing`);
     let root = fringe.length === 0 ? emptyRoot() : fringe[fringe.length - 1];
     for (let i = fringe.length - 2; i >= 0; i--) root = hashChildren(fringe[i], root);
