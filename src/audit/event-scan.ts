@@ -560,13 +560,25 @@ function topMember(e: ScannedEvent, ks: number, ke: number, seen: number): numbe
       break;
     case 12: readObject(STATUS, e); break;
     case 13:
-    case 14: {
       // The member's bytes from its key's opening quote to the end of its value, and one comma.
-      if (k === 14 && wanted & RESPONSE_NAME_BIT && p < end && b[p] === 0x7b) readObject(RESPONSE, e);
+      if (!jumpTo(hintRequestEnd)) skipValue(1);
+      foundRequestEnd = p;
+      e.requestObjectBytes = p - (ks - 1) + 1;
+      break;
+    case 14: {
+      const nameWanted = (wanted & RESPONSE_NAME_BIT) !== 0;
+      if (hintResponseEnd > p && hintResponseEnd <= end) {
+        // An earlier scan walked this body, found its name (if any) and checked the rest.
+        if (nameWanted && hintNameStart >= 0) {
+          p = hintNameStart;
+          e.responseName = readString();
+          if (p !== hintNameEnd) fail();
+        }
+        p = hintResponseEnd;
+      } else if (nameWanted && p < end && b[p] === 0x7b) readObject(RESPONSE, e);
       else skipValue(1);
-      const bytes = p - (ks - 1) + 1;
-      if (k === 13) e.requestObjectBytes = bytes;
-      else e.responseObjectBytes = bytes;
+      if (nameWanted) foundResponseEnd = p;
+      e.responseObjectBytes = p - (ks - 1) + 1;
       break;
     }
     case 15: e.requestReceivedTimestamp = readString(); break;
@@ -595,8 +607,11 @@ function responseMember(which: number, e: ScannedEvent, ks: number, ke: number, 
   if (which === RESPONSE) {
     if (p < end && b[p] === 0x7b) readObject(RESPONSE_METADATA, e);
     else skipValue(3);
-  } else if (p < end && b[p] === 0x22) e.responseName = readString();
-  else skipValue(3);
+  } else if (p < end && b[p] === 0x22) {
+    foundNameStart = p;
+    e.responseName = readString();
+    foundNameEnd = p;
+  } else skipValue(3);
   return 1;
 }
 
@@ -661,16 +676,69 @@ export const ALL_FIELDS = ~0;
 let wanted = ALL_FIELDS;
 
 /**
+ * Where a scan of an event found its bodies end, for a later scan of the same bytes (the
+ * index thread's, after the committing thread's): an event is mostly its request and
+ * response bodies, and a scan that is told where they end jumps over them instead of
+ * walking them again. Offsets are relative to the event's first byte.
+ */
+export interface ScanHints {
+  /** Where the requestObject member's value ends; -1 when there is none. */
+  requestObjectEnd: number;
+  /** Where the responseObject member's value ends; -1 when there is none, or its name was not looked for. */
+  responseObjectEnd: number;
+  /** [start, end) of responseObject.metadata.name's string (quotes included); -1 when it has none. */
+  responseNameStart: number;
+  responseNameEnd: number;
+}
+
+// The last scan's findings (absolute offsets), and the hints given to the current scan.
+let foundRequestEnd = -1;
+let foundResponseEnd = -1;
+let foundNameStart = -1;
+let foundNameEnd = -1;
+let hintRequestEnd = -1;
+let hintResponseEnd = -1;
+let hintNameStart = -1;
+let hintNameEnd = -1;
+
+/**
+ * The hints the last successful scanEvent found, relative to its start; undefined when the
+ * event has no body to jump over. Only a scan that asked for responseName (scanFields)
+ * knows the response's name, so only such a scan hints at the response body.
+ */
+export function lastScanHints(start: number): ScanHints | undefined {
+  if (foundRequestEnd < 0 && foundResponseEnd < 0) return undefined;
+  const rel = (x: number) => (x < 0 ? -1 : x - start);
+  return { requestObjectEnd: rel(foundRequestEnd), responseObjectEnd: rel(foundResponseEnd), responseNameStart: rel(foundNameStart), responseNameEnd: rel(foundNameEnd) };
+}
+
+/** Moves past a body whose end a hint gives; a hint that cannot be right is ignored (the walk decides). */
+function jumpTo(target: number): boolean {
+  if (target <= p || target > end) return false;
+  p = target;
+  return true;
+}
+
+/**
  * The fields of the clean audit Event in `bytes[start, stop)`, or null when the bytes are
  * not one (see the module comment): the caller then takes the full parser's path. Only
  * the `fields` (see scanFields) are decoded; the others stay null.
  */
-export function scanEvent(bytes: Buffer, start = 0, stop = bytes.length, fields = ALL_FIELDS): ScannedEvent | null {
+export function scanEvent(bytes: Buffer, start = 0, stop = bytes.length, fields = ALL_FIELDS, hints?: ScanHints): ScannedEvent | null {
   b = bytes;
   buf = bytes;
   p = start;
   end = stop;
   wanted = fields;
+  foundRequestEnd = foundResponseEnd = foundNameStart = foundNameEnd = -1;
+  if (hints === undefined) hintRequestEnd = hintResponseEnd = hintNameStart = hintNameEnd = -1;
+  else {
+    const abs = (x: number) => (x < 0 ? -1 : start + x);
+    hintRequestEnd = abs(hints.requestObjectEnd);
+    hintResponseEnd = abs(hints.responseObjectEnd);
+    hintNameStart = abs(hints.responseNameStart);
+    hintNameEnd = abs(hints.responseNameEnd);
+  }
   const e = blank();
   let members = 0;
   try {

@@ -4,7 +4,7 @@
  * after a restart), then one commit — durable and signed when it returns. Shared by file
  * ingest and the webhook receiver so both count and drop alike.
  */
-import { scanEvent, scanFields, type ScannedEvent } from '../audit/event-scan.js';
+import { lastScanHints, scanEvent, scanFields, type ScanHints, type ScannedEvent } from '../audit/event-scan.js';
 import { dedupeKeyFor, dedupeKeyString, indexRowOf, type DedupeKey, type IndexRow, type Store } from '../store/index.js';
 
 /** A candidate event: its bytes, its dedupe key (null: kept, not deduplicated), and its index row when the full parser read it. */
@@ -12,6 +12,8 @@ export interface PendingWithKey {
   bytes: Buffer;
   row?: Omit<IndexRow, 'leaf'>;
   dedupe: DedupeKey | null;
+  /** Where the committing thread's scan found the bodies end: the index thread jumps over them. */
+  hints?: ScanHints;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface PendingWithKey {
  * is derived from the bytes where the index is written (another thread, when it runs in
  * the background).
  */
-export const COMMIT_FIELDS = scanFields('stage');
+export const COMMIT_FIELDS = scanFields('stage', 'requestObject', 'responseName');
 
 /** A candidate whose JSON was parsed (the full parser's path). */
 export function toPending(bytes: Buffer, value: unknown): PendingWithKey {
@@ -33,12 +35,16 @@ export function toPending(bytes: Buffer, value: unknown): PendingWithKey {
  */
 export function toPendingFast(bytes: Buffer): PendingWithKey | null {
   const scanned = scanEvent(bytes, 0, bytes.length, COMMIT_FIELDS);
-  return scanned === null ? null : pendingOfScanned(bytes, scanned);
+  return scanned === null ? null : pendingOfScanned(bytes, scanned, lastScanHints(0));
 }
 
-/** A candidate the event scanner read (with COMMIT_FIELDS at least): its bytes and dedupe key, no row. */
-export function pendingOfScanned(bytes: Buffer, scanned: ScannedEvent): PendingWithKey {
-  return { bytes, dedupe: dedupeKeyFor(scanned.auditID, scanned.stage) };
+/**
+ * A candidate the event scanner read (with COMMIT_FIELDS at least): its bytes, dedupe key
+ * and the hints its scan left (lastScanHints), no row.
+ */
+export function pendingOfScanned(bytes: Buffer, scanned: ScannedEvent, hints: ScanHints | undefined): PendingWithKey {
+  const dedupe = dedupeKeyFor(scanned.auditID, scanned.stage);
+  return hints === undefined ? { bytes, dedupe } : { bytes, dedupe, hints };
 }
 
 function pendingOfRow(bytes: Buffer, full: IndexRow): PendingWithKey {

@@ -5,7 +5,7 @@
  * Event is refused with the reason, so nothing of it is half-stored. Each item's leaf is
  * its exact text in the body.
  */
-import { scanEvent, scanEventList } from '../audit/event-scan.js';
+import { lastScanHints, scanEvent, scanEventList } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { COMMIT_FIELDS, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { itemSpans } from './json-spans.js';
@@ -29,7 +29,7 @@ function fastEventList(body: Buffer): EventListParse | null {
   for (const [start, end] of list.items) {
     const scanned = scanEvent(body, start, end, COMMIT_FIELDS);
     if (scanned === null) return null;
-    events.push(pendingOfScanned(Buffer.from(body.subarray(start, end)), scanned));
+    events.push(pendingOfScanned(Buffer.from(body.subarray(start, end)), scanned, lastScanHints(start)));
   }
   return { ok: true, events };
 }

@@ -91,7 +91,7 @@ export async function ingestFiles(store: Store, files: readonly string[], option
           options.onProblem?.({ file: name, line: c.line, column: c.column, message: c.message });
           continue;
         }
-        pending.push(c.scanned !== null ? pendingOfScanned(c.bytes, c.scanned) : toPending(c.bytes, c.value!));
+        pending.push(c.scanned !== null ? pendingOfScanned(c.bytes, c.scanned, c.hints) : toPending(c.bytes, c.value!));
         pendingBytes += c.bytes.length;
         if (pending.length >= batchEvents || pendingBytes >= batchBytes) await flush();
       }

@@ -5,7 +5,7 @@
  * its exact bytes (the leaf) and where it came from; everything else becomes a problem
  * with a line and column, and reading goes on.
  */
-import { ALL_FIELDS, scanEvent, type ScannedEvent } from '../audit/event-scan.js';
+import { ALL_FIELDS, lastScanHints, scanEvent, type ScanHints, type ScannedEvent } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { itemSpans } from './json-spans.js';
 import { PartialLine, isBlank, lineOf, lineTooLong, openBytes, splitLines, type RawLine } from './lines.js';
@@ -13,7 +13,7 @@ import { MAX_EVENT_BYTES } from '../store/index.js';
 
 export type Candidate =
   /** An event: parsed (`value`), or taken by the event scanner (`scanned`, with the fields asked for, and `value` null). */
-  | { kind: 'event'; bytes: Buffer; value: Record<string, unknown> | null; scanned: ScannedEvent | null; line: number; column: number }
+  | { kind: 'event'; bytes: Buffer; value: Record<string, unknown> | null; scanned: ScannedEvent | null; hints?: ScanHints; line: number; column: number }
   | { kind: 'problem'; line: number; column: number; message: string };
 
 /** A pretty-printed document larger than this is not buffered whole; its lines are read one by one. */
@@ -77,7 +77,7 @@ function* fromLine(l: RawLine, fields: number): Generator<Candidate> {
   // Most lines are clean events the scanner reads without JSON.parse.
   const scanned = scanEvent(l.bytes, 0, l.bytes.length, fields);
   if (scanned !== null) {
-    yield { kind: 'event', bytes: l.bytes, value: null, scanned, line: l.number, column: 1 };
+    yield { kind: 'event', bytes: l.bytes, value: null, scanned, hints: lastScanHints(0), line: l.number, column: 1 };
     return;
   }
   let value: unknown;

@@ -5,7 +5,7 @@
  * these from the leaf bytes and compares every column, so the derivation must be
  * deterministic.
  */
-import { scanEvent, type ScannedEvent } from '../audit/event-scan.js';
+import { ALL_FIELDS, scanEvent, type ScanHints, type ScannedEvent } from '../audit/event-scan.js';
 import type { IndexRow } from './types.js';
 
 function str(v: unknown): string | null {
@@ -129,8 +129,8 @@ export function indexRowOfScanned(leaf: number, e: ScannedEvent): IndexRow {
  * The IndexRow of a leaf's bytes: by the event scanner when it answers, else by JSON.parse
  * (which throws on bytes that are not JSON).
  */
-export function indexRowOfBytes(leaf: number, bytes: Buffer): IndexRow {
-  const scanned = scanEvent(bytes);
+export function indexRowOfBytes(leaf: number, bytes: Buffer, hints?: ScanHints): IndexRow {
+  const scanned = scanEvent(bytes, 0, bytes.length, ALL_FIELDS, hints);
   return scanned !== null ? indexRowOfScanned(leaf, scanned) : indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
 }
 

@@ -3,6 +3,7 @@
  * index written behind it. The index is an EventIndex — SQLite now, ClickHouse later —
  * and speaks only plain data (IndexRow, EventFilter, leaf numbers), never a driver type.
  */
+import type { ScanHints } from '../audit/event-scan.js';
 
 /** The forensic columns of one event, derived from its leaf bytes (so rebuildable). */
 export interface IndexRow {
@@ -144,9 +145,13 @@ export interface EventIndex {
  * on the indexing thread when the index is written in the background, so that the thread
  * which commits and acknowledges reads only what dedupe needs.
  */
-export type PendingEvent =
+export type PendingEvent = (
   | { bytes: Uint8Array; row: Omit<IndexRow, 'leaf'>; dedupe?: DedupeKey | null }
-  | { bytes: Uint8Array; row?: undefined; /** (auditID, stage), null when either is missing. */ dedupe: DedupeKey | null };
+  | { bytes: Uint8Array; row?: undefined; /** (auditID, stage), null when either is missing. */ dedupe: DedupeKey | null }
+) & {
+  /** Where an earlier scan of these bytes found the bodies end (the index thread jumps over them). */
+  hints?: ScanHints;
+};
 
 /** An event's dedupe key: (auditID, stage), or null when either is missing or empty (such events are kept, not deduplicated). */
 export function dedupeKeyFor(auditID: string | null, stage: string | null): DedupeKey | null {

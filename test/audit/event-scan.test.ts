@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fieldsOfParsed, scanEvent, valueEnd, type ScannedEvent } from '../../src/audit/event-scan.js';
+import { fieldsOfParsed, lastScanHints, scanEvent, valueEnd, type ScanHints, type ScannedEvent } from '../../src/audit/event-scan.js';
+import { COMMIT_FIELDS } from '../../src/ingest/commit.js';
 import { memberBytes } from '../../src/ingest/json-spans.js';
 import { SHARED_DIR, SKIP_WITHOUT_SHARED } from '../support/paths.js';
 import { logText } from '../generate/helpers.js';
@@ -35,7 +36,19 @@ function agrees(line: Buffer, where: string): boolean {
   ref.requestObjectBytes = obj.requestObject === undefined ? 0 : memberBytes(line, 'requestObject');
   ref.responseObjectBytes = obj.responseObject === undefined ? 0 : memberBytes(line, 'responseObject');
   assert.deepEqual(fast, ref, `${where}: fields differ`);
+  // The index thread's scan, told by the committing thread's where the bodies end, reads the same.
+  const committing = scanEvent(line, 0, line.length, COMMIT_FIELDS);
+  assert.ok(committing !== null, `${where}: the committing thread's scan gave up where the full one answered`);
+  const hints = lastScanHints(0);
+  assert.deepEqual(scanEvent(line, 0, line.length, undefined, hints), fast, `${where}: the scan with hints ${JSON.stringify(hints)} differs`);
   return true;
+}
+
+/** The hints the committing thread's scan leaves for `text`. */
+function hintsOf(text: string): ScanHints | undefined {
+  const b = Buffer.from(text);
+  assert.ok(scanEvent(b, 0, b.length, COMMIT_FIELDS) !== null, 'the committing scan answers');
+  return lastScanHints(0);
 }
 
 const EVENT = {
@@ -280,5 +293,60 @@ test('attributes from scanned events equal those from parsed events, whatever wa
         assert.deepEqual({ ...attributesFromScanned(scanned) }, attributesFromEvent(event as never), `${verb} ${requestURI}`);
       }
     }
+  }
+});
+
+test('hints: where the bodies end and the response name, for every shape a response body takes', () => {
+  const ev = (extra: Record<string, unknown>) => JSON.stringify({ kind: 'Event', verb: 'create', auditID: 'a', stage: 'ResponseComplete', ...extra });
+  const cases: Array<{ name: string; text: string; hinted: boolean; name_: string | null }> = [
+    { name: 'no bodies: nothing to hint', text: ev({}), hinted: false, name_: null },
+    { name: 'a request body only', text: ev({ requestObject: { kind: 'Pod', spec: { a: [1, 2] } } }), hinted: true, name_: null },
+    { name: 'a response with metadata.name', text: ev({ responseObject: { kind: 'Pod', metadata: { generateName: 'w-', name: 'w-x1', managedFields: [{ f: 1 }] }, spec: {} } }), hinted: true, name_: 'w-x1' },
+    { name: 'a name with escapes', text: ev({ responseObject: { metadata: { name: 'a"b\\c\u00e9' } } }), hinted: true, name_: 'a"b\\c\u00e9' },
+    { name: 'metadata after the spec', text: ev({ responseObject: { spec: { x: { y: [{}] } }, metadata: { name: 'late' } } }), hinted: true, name_: 'late' },
+    { name: 'a name that is not a string', text: ev({ responseObject: { metadata: { name: 5 } } }), hinted: true, name_: null },
+    { name: 'metadata that is not an object', text: ev({ responseObject: { metadata: ['name'] } }), hinted: true, name_: null },
+    { name: 'a response that is a Status list', text: ev({ responseObject: [{ metadata: { name: 'no' } }] }), hinted: true, name_: null },
+    { name: 'a null response', text: ev({ responseObject: null }), hinted: true, name_: null },
+    { name: 'both bodies, the only members but one', text: JSON.stringify({ verb: 'get', requestObject: { a: 1 }, responseObject: { metadata: { name: 'n' } } }), hinted: true, name_: 'n' },
+  ];
+  for (const c of cases) {
+    const hints = hintsOf(c.text);
+    assert.equal(hints !== undefined, c.hinted, `${c.name}: hinted`);
+    const b = Buffer.from(c.text);
+    const plain = scanEvent(b)!;
+    assert.equal(plain.responseName, c.name_, `${c.name}: the plain scan's name`);
+    assert.deepEqual(scanEvent(b, 0, b.length, undefined, hints), plain, c.name);
+    if (hints !== undefined && hints.responseObjectEnd >= 0) assert.equal(c.text[hints.responseObjectEnd - 1], c.text.slice(0, hints.responseObjectEnd).trimEnd().at(-1), `${c.name}: the response ends on its last byte`);
+  }
+});
+
+test('hints: the committing scan gives up on a repeated metadata or name, so none is handed on', () => {
+  for (const text of [
+    '{"verb":"get","responseObject":{"metadata":{"name":"a"},"metadata":{"name":"b"}}}',
+    '{"verb":"get","responseObject":{"metadata":{"name":"a","name":"b"}}}',
+  ]) {
+    const b = Buffer.from(text);
+    assert.equal(scanEvent(b, 0, b.length, COMMIT_FIELDS), null, text);
+    assert.equal(scanEvent(b), null, text);
+  }
+});
+
+test('hints that cannot be right never make a wrong answer: the scan gives up or walks', () => {
+  const text = JSON.stringify({ ...EVENT, responseObject: { kind: 'Pod', metadata: { name: 'web-1' }, spec: { x: [1, 2, 3] } } });
+  const b = Buffer.from(text);
+  const plain = scanEvent(b)!;
+  const good = hintsOf(text)!;
+  const bad: Array<[string, ScanHints]> = [
+    ['request end one early', { ...good, requestObjectEnd: good.requestObjectEnd - 1 }],
+    ['request end one late', { ...good, requestObjectEnd: good.requestObjectEnd + 1 }],
+    ['response end past the event', { ...good, responseObjectEnd: b.length + 10 }],
+    ['response end before the body', { ...good, responseObjectEnd: 3 }],
+    ['name span one late', { ...good, responseNameStart: good.responseNameStart + 1 }],
+    ['name end wrong', { ...good, responseNameEnd: good.responseNameEnd + 2 }],
+  ];
+  for (const [what, hints] of bad) {
+    const got = scanEvent(b, 0, b.length, undefined, hints);
+    assert.ok(got === null || JSON.stringify(got) === JSON.stringify(plain), `${what}: ${JSON.stringify(got)}`);
   }
 });

@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type PendingEvent } from '../types.js';
-import type { IndexBatch } from './index-worker.js';
+import { HINT_FIELDS, writeHints, type IndexBatch } from './index-batch.js';
 import { compiledModule } from '../../runtime/paths.js';
 
 interface Sent {
@@ -113,7 +113,7 @@ export class BackgroundIndexer {
    * over without a copy. Waits while too many are behind.
    */
   async add(first: number, events: readonly PendingEvent[]): Promise<void> {
-    await this.#post(first, events.map((e) => e.bytes), events.map(dedupeKeyOf));
+    await this.#post(first, events.map((e) => e.bytes), events.map(dedupeKeyOf), events);
   }
 
   /**
@@ -126,7 +126,7 @@ export class BackgroundIndexer {
   }
 
   /** Sends the leaves in one buffer, their dedupe keys pending until the worker has them. */
-  async #post(first: number, leaves: readonly Uint8Array[], dedupe: ReadonlyArray<DedupeKey | null>): Promise<void> {
+  async #post(first: number, leaves: readonly Uint8Array[], dedupe: ReadonlyArray<DedupeKey | null>, events?: readonly PendingEvent[]): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
     if (leaves.length === 0) return;
     let total = 0;
@@ -140,6 +140,13 @@ export class BackgroundIndexer {
       at += bytes.length;
       ends[i] = at;
     });
+    // The committing thread's scan hints, HINT_FIELDS numbers an event (-1: none).
+    const hints = events?.some((e) => e.hints !== undefined) ? new Int32Array(leaves.length * HINT_FIELDS).fill(-1) : undefined;
+    if (hints !== undefined) {
+      events!.forEach((e, i) => {
+        if (e.hints !== undefined) writeHints(hints, i * HINT_FIELDS, e.hints);
+      });
+    }
     const keys: string[] = [];
     for (const d of dedupe) {
       if (d === null) continue;
@@ -153,7 +160,7 @@ export class BackgroundIndexer {
     this.#sent.push({ id, keys, rows: leaves.length, bytes });
     this.#behind += leaves.length;
     this.#behindBytes += bytes;
-    this.#worker.postMessage({ id, first, data, ends } satisfies IndexBatch, [data.buffer, ends.buffer]);
+    this.#worker.postMessage({ id, first, data, ends, hints } satisfies IndexBatch, hints === undefined ? [data.buffer, ends.buffer] : [data.buffer, ends.buffer, hints.buffer]);
     await this.#until(() => this.#behind <= this.maxBehind && this.#behindBytes <= MAX_BEHIND_BYTES);
   }
 

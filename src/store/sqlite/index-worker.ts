@@ -15,14 +15,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { indexRowOfBytes } from '../fields.js';
 import type { IndexRow } from '../types.js';
 import { openSqliteIndex } from './sqlite-index.js';
+import { readHints, type IndexBatch } from './index-batch.js';
 
 type Row = IndexRow & { bytes: number };
 
-/**
- * The events of one committed batch (or stored leaves being caught up), leaves first,
- * first + 1, …: their bytes end to end; the rows are derived here.
- */
-export type IndexBatch = { id: number; first: number; data: Uint8Array; /** Where each event's bytes end in data. */ ends: Float64Array };
+export type { IndexBatch } from './index-batch.js';
 
 type Message = IndexBatch | { id: number; close: true };
 
@@ -43,7 +40,7 @@ function* rowsOf(batches: readonly IndexBatch[]): Generator<Row> {
     let start = 0;
     for (let i = 0; i < m.ends.length; i++) {
       const end = m.ends[i];
-      const row = indexRowOfBytes(m.first + i, data.subarray(start, end)) as Row;
+      const row = indexRowOfBytes(m.first + i, data.subarray(start, end), readHints(m.hints, i)) as Row;
       row.bytes = end - start;
       yield row;
       start = end;
