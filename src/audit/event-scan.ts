@@ -725,6 +725,18 @@ function jumpTo(target: number): boolean {
  * the `fields` (see scanFields) are decoded; the others stay null.
  */
 export function scanEvent(bytes: Buffer, start = 0, stop = bytes.length, fields = ALL_FIELDS, hints?: ScanHints): ScannedEvent | null {
+  return scanObject(bytes, start, stop, fields, hints, true);
+}
+
+/** Where the object scanObject last read ended (for an event inside a larger text). */
+let objectEnd = -1;
+
+/**
+ * The event whose object starts at bytes[start] (after white space): scanEvent's work, but
+ * when `whole` is false the object may end before `stop` (objectEnd says where), as an
+ * item of an EventList does.
+ */
+function scanObject(bytes: Buffer, start: number, stop: number, fields: number, hints: ScanHints | undefined, whole: boolean): ScannedEvent | null {
   b = bytes;
   buf = bytes;
   p = start;
@@ -744,8 +756,11 @@ export function scanEvent(bytes: Buffer, start = 0, stop = bytes.length, fields 
   try {
     ws();
     members = readObject(TOP, e);
-    ws();
-    if (p !== end) return null;
+    if (whole) {
+      ws();
+      if (p !== end) return null;
+    }
+    objectEnd = p;
   } catch (err) {
     if (err === GIVE_UP) return null;
     if (err instanceof RangeError) return null; // a stack too deep for this machine: the full parser decides
@@ -813,6 +828,8 @@ export interface ScannedEventList {
   apiVersion: string | null;
   /** [start, end) of each item; null when `items` is absent or null. */
   items: Array<[number, number]> | null;
+  /** With eventFields: each item read as an event, and the hints its scan left (relative to the item). */
+  events?: Array<{ scanned: ScannedEvent; hints: ScanHints | undefined }>;
 }
 
 /**
@@ -821,7 +838,7 @@ export interface ScannedEventList {
  * (invalid JSON, a duplicated or escaped key, items of another type): the caller then
  * takes JSON.parse's path.
  */
-export function scanEventList(body: Buffer): ScannedEventList | null {
+export function scanEventList(body: Buffer, eventFields?: number): ScannedEventList | null {
   const e = body.length;
   const text = (s: number, q: number): string => {
     for (let i = s + 1; i < q - 1; i++) if (body[i] === 0x5c) return JSON.parse(body.toString('utf8', s, q)) as string;
@@ -864,8 +881,19 @@ export function scanEventList(body: Buffer): ScannedEventList | null {
           if (body[i] === 0x5d) i++;
           else {
             for (;;) {
-              const v = valueEnd(body, i, e, 2);
-              if (v < 0) return null;
+              // With eventFields each item is read as an event as it is checked (one pass,
+              // not a check of the list and then a scan of each item); any item that is not
+              // a clean event leaves the whole body to the full parser.
+              let v: number;
+              if (eventFields !== undefined) {
+                const scanned = body[i] === 0x7b ? scanObject(body, i, e, eventFields, undefined, false) : null;
+                if (scanned === null) return null;
+                v = objectEnd;
+                (out.events ??= []).push({ scanned, hints: lastScanHints(i) });
+              } else {
+                v = valueEnd(body, i, e, 2);
+                if (v < 0) return null;
+              }
               items.push([i, v]);
               i = wsEnd(body, v, e);
               if (body[i] === 0x2c) {

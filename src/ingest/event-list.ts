@@ -5,7 +5,7 @@
  * Event is refused with the reason, so nothing of it is half-stored. Each item's leaf is
  * its exact text in the body.
  */
-import { lastScanHints, scanEvent, scanEventList } from '../audit/event-scan.js';
+import { scanEventList } from '../audit/event-scan.js';
 import { classifyAuditJSON } from '../audit/events.js';
 import { COMMIT_FIELDS, pendingOfScanned, toPending, type PendingWithKey } from './commit.js';
 import { itemSpans } from './json-spans.js';
@@ -22,16 +22,14 @@ export function parseEventListBody(body: Buffer): EventListParse {
  * then decides, with its reasons.
  */
 function fastEventList(body: Buffer): EventListParse | null {
-  const list = scanEventList(body);
+  const list = scanEventList(body, COMMIT_FIELDS);
   if (list === null || list.kind !== 'EventList' || (list.apiVersion !== 'audit.k8s.io/v1' && list.apiVersion !== 'audit.k8s.io/v1beta1')) return null;
   if (list.items === null) return { ok: true, events: [] };
-  const events: PendingWithKey[] = [];
-  for (const [start, end] of list.items) {
-    const scanned = scanEvent(body, start, end, COMMIT_FIELDS);
-    if (scanned === null) return null;
-    events.push(pendingOfScanned(Buffer.from(body.subarray(start, end)), scanned, lastScanHints(start)));
-  }
-  return { ok: true, events };
+  const scannedItems = list.events ?? [];
+  return {
+    ok: true,
+    events: list.items.map(([start, end], i) => pendingOfScanned(Buffer.from(body.subarray(start, end)), scannedItems[i].scanned, scannedItems[i].hints)),
+  };
 }
 
 /** The reference path: JSON.parse of the whole body. */
