@@ -231,17 +231,31 @@ class LocalStore implements Store {
     const plan = planRetention(this.#ledger.segments(), newest, options);
     if (plan.keepFrom === null || options.dryRun === true) return { ...plan, record: null };
     await this.#background?.drain();
+    await this.#ledger.settled();
     const record = this.#ledger.prune(plan.keepFrom, plan.reason, options.now);
     await this.#index?.prune(plan.keepFrom);
     return { ...plan, record };
   }
 
+  /** The commit running (its ledger append waits on the thread pool), for close to wait on. */
+  #committing: Promise<AppendResult> | null = null;
+
   async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
+    const running = this.#commit(batch);
+    this.#committing = running;
+    try {
+      return await running;
+    } finally {
+      if (this.#committing === running) this.#committing = null;
+    }
+  }
+
+  async #commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
     // An index that fell behind (its disk filled after a ledger commit) catches up first:
     // dedupe asks the index, so it must know every committed event before more arrive.
     if (this.#background?.failure) await this.#backgroundFailed();
     await this.#indexCaughtUp();
-    const result = this.#ledger.append(batch.map((e) => e.bytes));
+    const result = await this.#ledger.appendAsync(batch.map((e) => e.bytes));
     if (this.#background !== null) {
       try {
         await this.#background.add(result.first, batch);
@@ -419,6 +433,7 @@ class LocalStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#committing?.catch(() => undefined);
     // The worker finishes the rows it has before the store closes.
     if (this.#background !== null) {
       const bg = this.#background;

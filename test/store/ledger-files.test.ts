@@ -5,6 +5,8 @@ import { FileLedger } from '../../src/store/ledger-files/file-ledger.js';
 import { listSegments } from '../../src/store/ledger-files/file-ledger.js';
 import { newSigner } from '../../src/ledger/index.js';
 import { verifyStore } from '../../src/store/index.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempStore } from './helpers.js';
 
 const odd: { desc: string; bytes: Buffer }[] = [
@@ -186,3 +188,52 @@ function expectBlockRead<T>(read: { table: T; covered: number } | { problem: str
   assert.equal(read.covered, want.covered, desc);
   return read;
 }
+
+/** Leaves that do not compress away (hex of hashes), so that small segments fill. */
+function hexLeaves(n: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) => Buffer.from(Buffer.from(hashLeaf(Buffer.from(String(i)))).toString('hex')));
+}
+
+test('appendAsync writes what append writes, one batch at a time, and signs nothing after a close', async () => {
+  const a = tempStore();
+  const b = tempStore();
+  try {
+    const sync = open(a);
+    const async_ = open(b);
+    const batches = [[...odd.map((o) => o.bytes)], Array.from({ length: 40 }, (_, i) => Buffer.from(`{"i":${i}}`)), [Buffer.alloc(3000, 0x62)], [], hexLeaves(60), hexLeaves(5)];
+    for (const batch of batches) {
+      const r1 = sync.append(batch);
+      const r2 = await async_.appendAsync(batch);
+      assert.deepEqual({ first: r2.first, size: r2.size }, { first: r1.first, size: r1.size });
+      const root = (cp: string, key: string) => Buffer.from(openCheckpoint(cp, [newVerifier(key)], { origin: 'test.example/kubetrail' }).checkpoint.root).toString('hex');
+      if (batch.length > 0) assert.equal(root(r2.checkpoint, b.vkey), root(r1.checkpoint, a.vkey), 'the same tree');
+    }
+    const files = readdirSync(join(a.dir, 'ledger')).sort();
+    assert.ok(files.length >= 4 && listSegments(a.dir).length >= 2, `blocks, hashes and segments: ${files.join(', ')}`);
+    assert.deepEqual(readdirSync(join(b.dir, 'ledger')).sort(), files);
+    for (const file of files) assert.deepEqual(readFileSync(join(b.dir, 'ledger', file)), readFileSync(join(a.dir, 'ledger', file)), `${file}: the same bytes`);
+
+    // One at a time: another append or a prune while one waits on the disk is refused.
+    const waiting = async_.appendAsync([Buffer.from('{"late":1}')]);
+    const refused: Array<[string, () => unknown]> = [
+      ['append', () => async_.append([Buffer.from('x')])],
+      ['prune', () => async_.prune(0, 'test')],
+    ];
+    for (const [what, run] of refused) assert.throws(run, (e: { code?: string }) => e.code === 'BUSY', `${what} while a batch commits`);
+    const size = (await waiting).size;
+    assert.equal(size, async_.size);
+
+    // Closed while its batch waits on the disk: the batch fails and is not signed.
+    const cut = async_.appendAsync([Buffer.from('{"cut":1}')]);
+    async_.close();
+    await assert.rejects(cut, /closed/);
+    const reopened = open(b, false);
+    assert.equal(reopened.size, size, 'the checkpoint signs only what was committed before the close');
+    reopened.close();
+    assert.equal((await verifyStore(b.dir, { index: false })).ok, true);
+    sync.close();
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});

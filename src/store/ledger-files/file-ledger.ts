@@ -59,7 +59,7 @@ import {
 } from './layout.js';
 import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, MAX_BLOCK_COMPRESSED_BYTES, MAX_EVENT_BYTES, compressBlock, decompressBlock } from './block-codec.js';
 import { HashFile } from './hash-file.js';
-import { fstatOf, fsyncDir, writeAll, writeFileAtomic } from './durable-files.js';
+import { fdatasyncAsync, fstatOf, fsyncDir, writeAll, writeFileAtomic, writeFileAtomicAsync } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
 import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
@@ -95,6 +95,20 @@ export interface AppendResult {
   size: number;
   /** The signed checkpoint now on disk. */
   checkpoint: string;
+}
+
+function closedWhileCommitting(count: number): StoreError {
+  return new StoreError('IO', `the ledger was closed while a batch of ${count} events was being committed; nothing of it was signed (opening the ledger again drops what was written of it)`);
+}
+
+/** A batch written but not yet durable (see FileLedger.#stage). */
+interface StagedBatch {
+  first: number;
+  count: number;
+  before: { entries: number; segment: number; segmentSize: number; hashFile: number };
+  entryBytes: Buffer;
+  /** The files to fdatasync before the checkpoint may sign the batch. */
+  syncFds: number[];
 }
 
 export class FileLedger {
@@ -260,6 +274,7 @@ export class FileLedger {
    */
   prune(keepFrom: number, reason: string, time: Date = new Date()): PruneRecord {
     this.#open();
+    if (this.#appending !== null) throw new StoreError('BUSY', 'a batch is being committed; prune after it');
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'pruning needs the store\'s signing key');
     const segments = this.segments();
     const target = segments.find((s) => s.firstLeaf === keepFrom);
@@ -304,16 +319,79 @@ export class FileLedger {
    * error is thrown; the ledger stays usable.
    */
   append(leaves: readonly Uint8Array[]): AppendResult {
+    const staged = this.#stage(leaves);
+    if (staged.syncFds.length === 0) return this.#emptyResult(staged.first);
+    try {
+      for (const fd of staged.syncFds) fdatasyncSync(fd);
+      const checkpoint = this.#seal(staged);
+      writeFileAtomic(this.dir, CHECKPOINT_FILE, checkpoint);
+      return this.#committed(staged, checkpoint);
+    } catch (err) {
+      throw this.#failed(staged, err);
+    }
+  }
+
+  /**
+   * append(), with the waits for the disk (the fdatasyncs, the checkpoint's fsyncs and
+   * rename) on the thread pool: the calling thread goes on reading and checking the next
+   * requests meanwhile. A busy disk made one fdatasync take 50–70 ms, time in which a
+   * webhook server's event loop took nothing in. One append at a time: another append,
+   * prune or close while it runs is refused (BUSY); await settled() first.
+   */
+  async appendAsync(leaves: readonly Uint8Array[]): Promise<AppendResult> {
+    const staged = this.#stage(leaves);
+    if (staged.syncFds.length === 0) return this.#emptyResult(staged.first);
+    const running = (async () => {
+      try {
+        // All of them settle before a failure rolls back (which truncates and closes fds).
+        const synced = await Promise.allSettled(staged.syncFds.map((fd) => fdatasyncAsync(fd)));
+        const failure = synced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure !== undefined) throw failure.reason;
+        // Closed meanwhile (its fds may even be another file's now): nothing may be signed.
+        if (this.#closed) throw closedWhileCommitting(staged.count);
+        const checkpoint = this.#seal(staged);
+        await writeFileAtomicAsync(this.dir, CHECKPOINT_FILE, checkpoint);
+        return this.#committed(staged, checkpoint);
+      } catch (err) {
+        throw this.#closed ? closedWhileCommitting(staged.count) : this.#failed(staged, err);
+      }
+    })();
+    this.#appending = running;
+    try {
+      return await running;
+    } finally {
+      this.#appending = null;
+    }
+  }
+
+  /** Resolves when no appendAsync is running (whether it succeeded or not). */
+  async settled(): Promise<void> {
+    await this.#appending?.catch(() => undefined);
+  }
+
+  #appending: Promise<AppendResult> | null = null;
+
+  #emptyResult(first: number): AppendResult {
+    return { first, size: first, checkpoint: this.#checkpoint ?? '' };
+  }
+
+  /**
+   * The part of a commit that is not waiting for the disk: the batch's blocks, block index
+   * entries and stored hashes written (not yet synced). syncFds is empty for an empty batch.
+   */
+  #stage(leaves: readonly Uint8Array[]): StagedBatch {
     this.#open();
+    if (this.#appending !== null) throw new StoreError('BUSY', 'a batch is being committed; one append at a time');
     if (this.#signer === undefined) throw new StoreError('BAD_KEY', 'the ledger was opened without a signing key; it is read-only');
     const first = this.#size;
-    if (leaves.length === 0) return { first, size: first, checkpoint: this.#checkpoint ?? '' };
+    const before = { entries: this.#entries.length, segment: this.#segment, segmentSize: this.#segmentSize, hashFile: this.#hashes.fileCount };
+    if (leaves.length === 0) return { first, count: 0, before, entryBytes: Buffer.alloc(0), syncFds: [] };
     // Refused before anything is written or signed: a reader refuses a block larger than
     // an event may make (a changed length must not make it allocate gigabytes).
     const large = leaves.findIndex((l) => l.length > MAX_EVENT_BYTES);
     if (large >= 0) throw new StoreError('BAD_REQUEST', `event ${large + 1} of the batch has ${leaves[large].length} bytes; the ledger takes events of at most ${MAX_EVENT_BYTES} bytes`);
-    const before = { entries: this.#entries.length, segment: this.#segment, segmentSize: this.#segmentSize, hashFile: this.#hashes.fileCount };
     const touched = new Set<number>();
+    const staged: StagedBatch = { first, count: leaves.length, before, entryBytes: Buffer.alloc(0), syncFds: [] };
     try {
       // Blocks.
       const newEntries: BlockEntry[] = [];
@@ -322,25 +400,36 @@ export class FileLedger {
       for (let i = 0; i < leaves.length; i++) {
         for (const h of storedHashesForRecord(first + i, hashLeaf(leaves[i]), this.#hashes)) this.#hashes.push(h);
       }
-      const entryBytes = Buffer.alloc(newEntries.length * BLOCK_ENTRY_SIZE);
-      newEntries.forEach((e, i) => encodeBlockEntry(e, entryBytes, i * BLOCK_ENTRY_SIZE));
-      writeAll(this.#blocksFd, entryBytes, before.entries * BLOCK_ENTRY_SIZE);
+      staged.entryBytes = Buffer.alloc(newEntries.length * BLOCK_ENTRY_SIZE);
+      newEntries.forEach((e, i) => encodeBlockEntry(e, staged.entryBytes, i * BLOCK_ENTRY_SIZE));
+      writeAll(this.#blocksFd, staged.entryBytes, before.entries * BLOCK_ENTRY_SIZE);
       writeAll(this.#hashFd, this.#hashes.pendingBytes(), this.#hashes.fileCount * HASH_SIZE);
-      for (const fd of touched) fdatasyncSync(fd);
-      fdatasyncSync(this.#blocksFd);
-      fdatasyncSync(this.#hashFd);
-      this.#hashes.markWritten();
-      this.#entries.push(entryBytes);
-      const size = first + leaves.length;
-      const checkpoint = signCheckpoint({ origin: this.origin, size, root: treeHash(size, this.#hashes), extensions: [] }, [this.#signer]);
-      writeFileAtomic(this.dir, CHECKPOINT_FILE, checkpoint);
-      this.#size = size;
-      this.#checkpoint = checkpoint;
-      return { first, size, checkpoint };
+      staged.syncFds = [...touched, this.#blocksFd, this.#hashFd];
+      return staged;
     } catch (err) {
-      this.#rollback(before);
-      throw err instanceof StoreError ? err : new StoreError('IO', `committing a batch of ${leaves.length} events: ${(err as Error).message}`);
+      throw this.#failed(staged, err);
     }
+  }
+
+  /** After the staged batch is durable: its hashes and blocks count, and the new tree is signed. */
+  #seal(staged: StagedBatch): string {
+    this.#hashes.markWritten();
+    this.#entries.push(staged.entryBytes);
+    const size = staged.first + staged.count;
+    return signCheckpoint({ origin: this.origin, size, root: treeHash(size, this.#hashes), extensions: [] }, [this.#signer!]);
+  }
+
+  /** After the checkpoint is on disk: the batch is committed. */
+  #committed(staged: StagedBatch, checkpoint: string): AppendResult {
+    this.#size = staged.first + staged.count;
+    this.#checkpoint = checkpoint;
+    return { first: staged.first, size: this.#size, checkpoint };
+  }
+
+  /** Undoes a batch that failed part way and says what failed. */
+  #failed(staged: StagedBatch, err: unknown): StoreError {
+    this.#rollback(staged.before);
+    return err instanceof StoreError ? err : new StoreError('IO', `committing a batch of ${staged.count} events: ${(err as Error).message}`);
   }
 
   #writeBlock(leaves: Uint8Array[], firstLeaf: number, touched: Set<number>): BlockEntry {
