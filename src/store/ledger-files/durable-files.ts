@@ -33,7 +33,7 @@ export function fsyncDir(dir: string): void {
 
 /** Replaces dir/name with text: temp file, fsync, rename, fsync of the directory. */
 export function writeFileAtomic(dir: string, name: string, text: string, mode = 0o644): void {
-  const tmp = join(dir, `.${name}.tmp`);
+  const tmp = tempPath(dir, name);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeAll(fd, Buffer.from(text, 'utf8'), 0);
@@ -50,23 +50,31 @@ export const fdatasyncAsync: (fd: number) => Promise<void> = promisify(fdatasync
 const fsyncAsync: (fd: number) => Promise<void> = promisify(fsync);
 
 /**
- * writeFileAtomic with its waits (the fsyncs and the rename) on the thread pool. The
- * temp file is opened and written here: a page-cache write of a few hundred bytes.
+ * The first half of an atomic replacement with its waits on the thread pool: the temp
+ * file written and fsync'd (a page-cache write of a few hundred bytes here, the fsync on
+ * the pool). Nothing reads the temp file; replaceWithTemp makes it the file.
  */
-export async function writeFileAtomicAsync(dir: string, name: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = join(dir, `.${name}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+export async function writeTempFile(dir: string, name: string, text: string, mode = 0o644): Promise<void> {
+  const fd = openSync(tempPath(dir, name), 'w', mode);
   try {
     writeAll(fd, Buffer.from(text, 'utf8'), 0);
     await fsyncAsync(fd);
   } finally {
     closeSync(fd);
   }
-  await rename(tmp, join(dir, name));
+}
+
+/** The second half: the temp file renamed over the file and the directory fsync'd, on the thread pool. */
+export async function replaceWithTemp(dir: string, name: string): Promise<void> {
+  await rename(tempPath(dir, name), join(dir, name));
   const dirFd = openSync(dir, 'r');
   try {
     await fsyncAsync(dirFd);
   } finally {
     closeSync(dirFd);
   }
+}
+
+function tempPath(dir: string, name: string): string {
+  return join(dir, `.${name}.tmp`);
 }

@@ -59,7 +59,7 @@ import {
 } from './layout.js';
 import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, MAX_BLOCK_COMPRESSED_BYTES, MAX_EVENT_BYTES, compressBlock, decompressBlock } from './block-codec.js';
 import { HashFile } from './hash-file.js';
-import { fdatasyncAsync, fstatOf, fsyncDir, writeAll, writeFileAtomic, writeFileAtomicAsync } from './durable-files.js';
+import { fdatasyncAsync, fstatOf, fsyncDir, replaceWithTemp, writeAll, writeFileAtomic, writeTempFile } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
 import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
@@ -323,7 +323,8 @@ export class FileLedger {
     if (staged.syncFds.length === 0) return this.#emptyResult(staged.first);
     try {
       for (const fd of staged.syncFds) fdatasyncSync(fd);
-      const checkpoint = this.#seal(staged);
+      this.#accept(staged);
+      const checkpoint = this.#sign(staged);
       writeFileAtomic(this.dir, CHECKPOINT_FILE, checkpoint);
       return this.#committed(staged, checkpoint);
     } catch (err) {
@@ -343,14 +344,19 @@ export class FileLedger {
     if (staged.syncFds.length === 0) return this.#emptyResult(staged.first);
     const running = (async () => {
       try {
+        // The checkpoint signs hashes already computed, so its temp file is written and
+        // fsync'd while the batch's files are: one round of waiting for the disk, not two.
+        // It takes effect only when renamed, after all of them are durable.
+        const checkpoint = this.#sign(staged);
+        const waits = [...staged.syncFds.map((fd) => fdatasyncAsync(fd)), writeTempFile(this.dir, CHECKPOINT_FILE, checkpoint)];
         // All of them settle before a failure rolls back (which truncates and closes fds).
-        const synced = await Promise.allSettled(staged.syncFds.map((fd) => fdatasyncAsync(fd)));
+        const synced = await Promise.allSettled(waits);
         const failure = synced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failure !== undefined) throw failure.reason;
         // Closed meanwhile (its fds may even be another file's now): nothing may be signed.
         if (this.#closed) throw closedWhileCommitting(staged.count);
-        const checkpoint = this.#seal(staged);
-        await writeFileAtomicAsync(this.dir, CHECKPOINT_FILE, checkpoint);
+        this.#accept(staged);
+        await replaceWithTemp(this.dir, CHECKPOINT_FILE);
         return this.#committed(staged, checkpoint);
       } catch (err) {
         throw this.#closed ? closedWhileCommitting(staged.count) : this.#failed(staged, err);
@@ -411,12 +417,16 @@ export class FileLedger {
     }
   }
 
-  /** After the staged batch is durable: its hashes and blocks count, and the new tree is signed. */
-  #seal(staged: StagedBatch): string {
-    this.#hashes.markWritten();
-    this.#entries.push(staged.entryBytes);
+  /** The checkpoint of the tree with the staged batch (its hashes may still be pending). */
+  #sign(staged: StagedBatch): string {
     const size = staged.first + staged.count;
     return signCheckpoint({ origin: this.origin, size, root: treeHash(size, this.#hashes), extensions: [] }, [this.#signer!]);
+  }
+
+  /** After the staged batch is durable: its hashes and blocks count (a failure from here on closes the ledger). */
+  #accept(staged: StagedBatch): void {
+    this.#hashes.markWritten();
+    this.#entries.push(staged.entryBytes);
   }
 
   /** After the checkpoint is on disk: the batch is committed. */
