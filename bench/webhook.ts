@@ -129,7 +129,17 @@ async function bodiesOf(events: number, batch: number, seed = 7): Promise<{ line
 }
 
 /** The load runs in its own process, as kube-apiserver would, so client work does not eat the server's core. */
-function blastFromChild(url: string, events: number, batch: number, clients: number, warmup: number, caFile: string, token: string, pacedRate = 0): Promise<Result> {
+async function blastFromChild(url: string, events: number, batch: number, clients: number, warmup: number, caFile: string, token: string, pacedRate = 0): Promise<Result & { cpuUsPerEvent: number }> {
+  // The server's CPU (all its threads: the event loop, the index worker, the collector,
+  // the thread pool) per event sent, warm-up included: steadier than the wall-clock rate
+  // on a machine whose speed drifts, and what the server would take from a shared node.
+  const cpu = process.cpuUsage();
+  const result = await blastChild(url, events, batch, clients, warmup, caFile, token, pacedRate);
+  const used = process.cpuUsage(cpu);
+  return { ...result, cpuUsPerEvent: (used.user + used.system) / events };
+}
+
+function blastChild(url: string, events: number, batch: number, clients: number, warmup: number, caFile: string, token: string, pacedRate: number): Promise<Result> {
   return new Promise((resolve, reject) => {
     const pacing = pacedRate > 0 ? ['--paced', String(pacedRate)] : [];
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', url, '--events', String(events), '--batch', String(batch), '--clients', String(clients), '--warmup', String(warmup), '--ca', caFile, '--token', token, ...pacing], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -199,16 +209,16 @@ async function main(): Promise<void> {
     const rate = (r: Result) => Math.round(lines.length / r.seconds);
     console.log(`webhook ingest: ${lines.length} generated events timed (${megabytes.toFixed(1)} MB) in ${bodies.length - warmup} EventList batches of ${batch} after ${warmup} untimed warm-up batches, ${clients} concurrent keep-alive HTTPS clients in another process on loopback, node ${process.version}`);
     console.log('');
-    console.log('| work | events/s | MB/s | p50 ack (ms) | p99 ack (ms) | failed | vs baseline |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    console.log(`| baseline: HTTPS POST, body read, 200 (no parse, no disk) | ${rate(base).toLocaleString('en')} | ${(megabytes / base.seconds).toFixed(0)} | ${pct(base.latencies, 50).toFixed(1)} | ${pct(base.latencies, 99).toFixed(1)} | ${base.failures} | 1.00× |`);
-    console.log(`| kubetrail serve: parse, dedupe, ledger commit (fsync, signed checkpoint), index, then 200 | ${rate(real).toLocaleString('en')} | ${(megabytes / real.seconds).toFixed(0)} | ${pct(real.latencies, 50).toFixed(1)} | ${pct(real.latencies, 99).toFixed(1)} | ${real.failures} | ${(rate(real) / rate(base)).toFixed(2)}× |`);
-    const pacedRow = (what: string, r: Result) => `| ${what} | ${Math.round(pacedEvents / r.seconds).toLocaleString('en')} | ${pct(r.latencies, 50).toFixed(1)} | ${pct(r.latencies, 99).toFixed(1)} | ${Math.max(...r.latencies).toFixed(1)} | ${r.failures} |`;
+    console.log('| work | events/s | MB/s | p50 ack (ms) | p99 ack (ms) | failed | server CPU (µs/event) | vs baseline |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log(`| baseline: HTTPS POST, body read, 200 (no parse, no disk) | ${rate(base).toLocaleString('en')} | ${(megabytes / base.seconds).toFixed(0)} | ${pct(base.latencies, 50).toFixed(1)} | ${pct(base.latencies, 99).toFixed(1)} | ${base.failures} | ${base.cpuUsPerEvent.toFixed(1)} | 1.00× |`);
+    console.log(`| kubetrail serve: parse, dedupe, ledger commit (fsync, signed checkpoint), index, then 200 | ${rate(real).toLocaleString('en')} | ${(megabytes / real.seconds).toFixed(0)} | ${pct(real.latencies, 50).toFixed(1)} | ${pct(real.latencies, 99).toFixed(1)} | ${real.failures} | ${real.cpuUsPerEvent.toFixed(1)} | ${(rate(real) / rate(base)).toFixed(2)}× |`);
+    const pacedRow = (what: string, r: Result & { cpuUsPerEvent: number }) => `| ${what} | ${Math.round(pacedEvents / r.seconds).toLocaleString('en')} | ${pct(r.latencies, 50).toFixed(1)} | ${pct(r.latencies, 99).toFixed(1)} | ${Math.max(...r.latencies).toFixed(1)} | ${r.failures} | ${r.cpuUsPerEvent.toFixed(1)} |`;
     console.log('');
     console.log(`Paced at ${pacedRate.toLocaleString('en')} events/s (${(pacedRate / batch).toFixed(0)} batches of ${batch} a second, each sent when due, latency from when it was due) for ${pacedSeconds} s, fresh events:`);
     console.log('');
-    console.log('| work | events/s | p50 ack (ms) | p99 ack (ms) | slowest (ms) | failed |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| work | events/s | p50 ack (ms) | p99 ack (ms) | slowest (ms) | failed | server CPU (µs/event) |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     console.log(pacedRow('baseline: body read, 200', basePaced));
     console.log(pacedRow('kubetrail serve', realPaced));
     console.log('');
