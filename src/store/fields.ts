@@ -5,7 +5,7 @@
  * these from the leaf bytes and compares every column, so the derivation must be
  * deterministic.
  */
-import { ALL_FIELDS, scanEvent, type ScanHints, type ScannedEvent } from '../audit/event-scan.js';
+import { ALL_FIELDS, lastScanHints, scanEvent, scanFields, type ScanHints, type ScannedEvent } from '../audit/event-scan.js';
 import type { IndexRow } from './types.js';
 
 function str(v: unknown): string | null {
@@ -132,6 +132,18 @@ export function indexRowOfScanned(leaf: number, e: ScannedEvent): IndexRow {
 export function indexRowOfBytes(leaf: number, bytes: Buffer, hints?: ScanHints): IndexRow {
   const scanned = scanEvent(bytes, 0, bytes.length, ALL_FIELDS, hints);
   return scanned !== null ? indexRowOfScanned(leaf, scanned) : indexRowOf(leaf, JSON.parse(bytes.toString('utf8')));
+}
+
+/** What a scan decodes when it is run only to find where an event's bodies end. */
+const HINT_SCAN_FIELDS = scanFields('requestObject', 'responseName');
+
+/**
+ * Where the event in `bytes` has its bodies (ScanHints), for a thread that derives its
+ * row later and can then jump over them; undefined when the scanner does not take the
+ * bytes (the row comes from JSON.parse there anyway) or the event has no body.
+ */
+export function scanHintsOf(bytes: Buffer): ScanHints | undefined {
+  return scanEvent(bytes, 0, bytes.length, HINT_SCAN_FIELDS) === null ? undefined : lastScanHints(0);
 }
 
 /** The columns of IndexRow in a fixed order (for comparisons and SQL). */

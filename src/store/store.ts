@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { generateSignerKey, isLedgerError, newSigner, newVerifier, verifierKeyOf, type Verifier } from '../ledger/index.js';
 import { StoreError } from './errors.js';
-import { indexRowOf, indexRowOfBytes } from './fields.js';
+import { indexRowOf, indexRowOfBytes, scanHintsOf } from './fields.js';
 import { FileLedger, writeFileAtomic, type AppendResult } from './ledger-files/file-ledger.js';
 import type { PruneRecord } from './ledger-files/prune-record.js';
 import { planRetention, type RetentionOptions, type RetentionPlan } from './retention.js';
@@ -394,8 +394,11 @@ class LocalStore implements Store {
     // the worker opens the index, which then leaves them unmade too.
     if (many && from === this.#ledger.firstStored) await index.deferLookups?.();
     const writer = many ? new BackgroundIndexer(this.#indexPath!, 8 * this.catchUpBatch) : null;
+    // The worker is the slower of the two threads (deriving and inserting against reading
+    // and decompressing): this one scans each leaf for where its bodies end, which lets
+    // the worker jump over them.
     const hand = (first: number, leaves: Buffer[]): Promise<void> =>
-      writer !== null ? writer.addLeaves(first, leaves) : index.add(leaves.map((bytes, i) => ({ ...indexRowOfBytes(first + i, bytes), bytes: bytes.length })));
+      writer !== null ? writer.addLeaves(first, leaves, leaves.map(scanHintsOf)) : index.add(leaves.map((bytes, i) => ({ ...indexRowOfBytes(first + i, bytes), bytes: bytes.length })));
     let leaf = from;
     try {
       let leaves: Buffer[] = [];

@@ -13,6 +13,7 @@ import { fieldsOfParsed, lastScanHints, scanEvent, valueEnd, type ScanHints, typ
 import { COMMIT_FIELDS } from '../../src/ingest/commit.js';
 import { memberBytes } from '../../src/ingest/json-spans.js';
 import { SHARED_DIR, SKIP_WITHOUT_SHARED } from '../support/paths.js';
+import { scanHintsOf } from '../../src/store/fields.js';
 import { logText } from '../generate/helpers.js';
 
 /** JSON.parse's verdict, or undefined for text it rejects. */
@@ -41,6 +42,7 @@ function agrees(line: Buffer, where: string): boolean {
   assert.ok(committing !== null, `${where}: the committing thread's scan gave up where the full one answered`);
   const hints = lastScanHints(0);
   assert.deepEqual(scanEvent(line, 0, line.length, undefined, hints), fast, `${where}: the scan with hints ${JSON.stringify(hints)} differs`);
+  assert.deepEqual(scanHintsOf(line), hints, `${where}: a catch-up's scan for hints alone finds what the committing scan does`);
   return true;
 }
 
@@ -317,6 +319,7 @@ test('hints: where the bodies end and the response name, for every shape a respo
     const plain = scanEvent(b)!;
     assert.equal(plain.responseName, c.name_, `${c.name}: the plain scan's name`);
     assert.deepEqual(scanEvent(b, 0, b.length, undefined, hints), plain, c.name);
+    assert.deepEqual(scanHintsOf(b), hints, `${c.name}: a catch-up's hints`);
     if (hints !== undefined && hints.responseObjectEnd >= 0) assert.equal(c.text[hints.responseObjectEnd - 1], c.text.slice(0, hints.responseObjectEnd).trimEnd().at(-1), `${c.name}: the response ends on its last byte`);
   }
 });

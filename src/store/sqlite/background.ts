@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { dedupeKeyOf, dedupeKeyString, type DedupeKey, type PendingEvent } from '../types.js';
+import type { ScanHints } from '../../audit/event-scan.js';
 import { HINT_FIELDS, writeHints, type IndexBatch } from './index-batch.js';
 import { compiledModule } from '../../runtime/paths.js';
 
@@ -113,7 +114,7 @@ export class BackgroundIndexer {
    * over without a copy. Waits while too many are behind.
    */
   async add(first: number, events: readonly PendingEvent[]): Promise<void> {
-    await this.#post(first, events.map((e) => e.bytes), events.map(dedupeKeyOf), events);
+    await this.#post(first, events.map((e) => e.bytes), events.map(dedupeKeyOf), events.map((e) => e.hints));
   }
 
   /**
@@ -121,12 +122,12 @@ export class BackgroundIndexer {
    * as it does a live batch's. No commit runs while the store catches up (it does so when
    * it opens, or before its next commit), so no dedupe keys are kept pending.
    */
-  async addLeaves(first: number, leaves: readonly Uint8Array[]): Promise<void> {
-    await this.#post(first, leaves, []);
+  async addLeaves(first: number, leaves: readonly Uint8Array[], hints?: ReadonlyArray<ScanHints | undefined>): Promise<void> {
+    await this.#post(first, leaves, [], hints);
   }
 
   /** Sends the leaves in one buffer, their dedupe keys pending until the worker has them. */
-  async #post(first: number, leaves: readonly Uint8Array[], dedupe: ReadonlyArray<DedupeKey | null>, events?: readonly PendingEvent[]): Promise<void> {
+  async #post(first: number, leaves: readonly Uint8Array[], dedupe: ReadonlyArray<DedupeKey | null>, scanHints?: ReadonlyArray<ScanHints | undefined>): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
     if (leaves.length === 0) return;
     let total = 0;
@@ -141,10 +142,10 @@ export class BackgroundIndexer {
       ends[i] = at;
     });
     // The committing thread's scan hints, HINT_FIELDS numbers an event (-1: none).
-    const hints = events?.some((e) => e.hints !== undefined) ? new Int32Array(leaves.length * HINT_FIELDS).fill(-1) : undefined;
+    const hints = scanHints?.some((h) => h !== undefined) ? new Int32Array(leaves.length * HINT_FIELDS).fill(-1) : undefined;
     if (hints !== undefined) {
-      events!.forEach((e, i) => {
-        if (e.hints !== undefined) writeHints(hints, i * HINT_FIELDS, e.hints);
+      scanHints!.forEach((h, i) => {
+        if (h !== undefined) writeHints(hints, i * HINT_FIELDS, h);
       });
     }
     const keys: string[] = [];
