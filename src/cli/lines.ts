@@ -52,9 +52,25 @@ export class JsonDepth {
   #depth = 0;
   #inString = false;
   #escaped = false;
+  /** The open containers' brackets ('{' or '['), innermost last: one byte each. */
+  #open = new Uint8Array(64);
+  /** The last character outside strings that is not white space (a string counts as '"'); 0 before any. */
+  #last = 0;
 
   get depth(): number {
     return this.#depth;
+  }
+
+  /**
+   * Whether JSON's grammar lets a value start next: after '[' or ',' in an array, or
+   * after ':' in an object. Not in an object after '{' or ',' (a key comes next), nor
+   * right after a value: a line that starts an object there cannot belong to the text
+   * before it, which was cut short.
+   */
+  get valueMayStart(): boolean {
+    if (this.#depth <= 0) return false;
+    if (this.#last === COLON) return true;
+    return this.#open[this.#depth - 1] === OPEN_ARRAY && (this.#last === OPEN_ARRAY || this.#last === COMMA);
   }
 
   /** Feeds more text; returns the depth after it. */
@@ -64,11 +80,30 @@ export class JsonDepth {
       if (this.#inString) {
         if (this.#escaped) this.#escaped = false;
         else if (c === 0x5c) this.#escaped = true;
-        else if (c === 0x22) this.#inString = false;
-      } else if (c === 0x22) this.#inString = true;
-      else if (c === 0x7b || c === 0x5b) this.#depth++;
-      else if (c === 0x7d || c === 0x5d) this.#depth--;
+        else if (c === QUOTE) this.#inString = false;
+        continue;
+      }
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+      if (c === QUOTE) this.#inString = true;
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (this.#depth >= 0) {
+          if (this.#depth === this.#open.length) {
+            const bigger = new Uint8Array(this.#open.length * 2);
+            bigger.set(this.#open);
+            this.#open = bigger;
+          }
+          this.#open[this.#depth] = c;
+        }
+        this.#depth++;
+      } else if (c === 0x7d || c === 0x5d) this.#depth--;
+      this.#last = c;
     }
     return this.#depth;
   }
 }
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;

@@ -201,15 +201,17 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
       await fail(number, tooLong(oversize));
       continue;
     }
-    if (pending !== null && line.charCodeAt(0) === 0x7b && tryParse(line) !== undefined) {
-      // A whole event at the start of a line, where a pretty-printed document would be
-      // indented: the document before it was cut short, not this line's beginning.
+    if (pending !== null && line.charCodeAt(0) === 0x7b && !pending.depth.valueMayStart && tryParse(line) !== undefined) {
+      // A whole object at the start of a line where the open document cannot take one (a
+      // key or a comma was due): that document was cut short, and this line is not its
+      // continuation. An item of a list written one to a line, or a value after a key,
+      // continues it.
       await fail(pending.start, 'not valid JSON (an unterminated document)');
       pending = null;
     }
     if (pending !== null) {
       pending.parts.push(line);
-      pending.bytes += line.length + 1;
+      pending.bytes += Buffer.byteLength(line) + 1;
       if (pending.bytes > MAX_LINE_BYTES) {
         await fail(pending.start, tooLong(pending.bytes));
         pending = null;
@@ -229,7 +231,7 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
       if (/^\s*[{[]/.test(line)) {
         const depth = new JsonDepth();
         if (depth.feed(line) > 0) {
-          pending = { start: number, parts: [line], bytes: line.length, depth };
+          pending = { start: number, parts: [line], bytes: Buffer.byteLength(line), depth };
           continue;
         }
       }

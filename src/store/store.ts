@@ -237,17 +237,16 @@ class LocalStore implements Store {
     return { ...plan, record };
   }
 
-  /** The commit running (its ledger append waits on the thread pool), for close to wait on. */
-  #committing: Promise<AppendResult> | null = null;
+  /**
+   * The last commit queued (its ledger append waits on the thread pool): commits run one
+   * after another in the order they were asked for, and close waits for them.
+   */
+  #commits: Promise<unknown> = Promise.resolve();
 
-  async commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
-    const running = this.#commit(batch);
-    this.#committing = running;
-    try {
-      return await running;
-    } finally {
-      if (this.#committing === running) this.#committing = null;
-    }
+  commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
+    const running = this.#commits.then(() => this.#commit(batch));
+    this.#commits = running.catch(() => undefined);
+    return running;
   }
 
   async #commit(batch: readonly PendingEvent[]): Promise<AppendResult> {
@@ -436,7 +435,8 @@ class LocalStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#committing?.catch(() => undefined);
+    await this.#commits;
+    await this.#ledger.settled();
     // The worker finishes the rows it has before the store closes.
     if (this.#background !== null) {
       const bg = this.#background;
@@ -509,9 +509,12 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     }
     return store;
   } catch (err) {
-    ledger.close();
-    await index?.close();
-    lock?.release();
+    try {
+      ledger.close();
+      await index?.close();
+    } finally {
+      lock?.release();
+    }
     throw err;
   }
 }

@@ -45,4 +45,31 @@ describe('JsonDepth', () => {
       assert.deepEqual(c.lines.map((l) => d.feed(l)), c.depths);
     });
   }
+
+  // After each line: may a value (an object on the next line) start there?
+  const grammar: Array<{ name: string; lines: string[]; may: boolean[] }> = [
+    { name: 'items of a list, one to a line', lines: ['{"kind":"EventList","items":[', '{"a":1},', '{"a":2}', ']}'], may: [true, true, false, false] },
+    { name: 'an object wants a key after { and after a comma', lines: ['{', '  "a": 1,', '  "b": "x"'], may: [false, false, false] },
+    { name: 'a value after a key\'s colon', lines: ['{', '  "requestObject":', '{"x":1},', '"y": ['], may: [false, true, false, true] },
+    { name: 'white space and strings do not decide', lines: ['[  ', '  "s, [ : {"  ', ',', '   '], may: [true, false, true, true] },
+    { name: 'a nested array inside an object', lines: ['{"a": [[', '1,', '2]', ']'], may: [true, true, false, false] },
+    { name: 'closed: no document to continue', lines: ['{}', '[]'], may: [false, false] },
+  ];
+  for (const c of grammar) {
+    it(`value may start: ${c.name}`, () => {
+      const d = new JsonDepth();
+      assert.deepEqual(c.lines.map((l) => (d.feed(l), d.valueMayStart)), c.may);
+    });
+  }
+
+  it('deep nesting grows its record of open brackets', () => {
+    const d = new JsonDepth();
+    d.feed('{"a":'.repeat(100) + '['.repeat(100));
+    assert.equal(d.depth, 200);
+    assert.equal(d.valueMayStart, true, 'inside the innermost array');
+    d.feed(']'.repeat(100));
+    assert.equal(d.valueMayStart, false, 'after the arrays close, the object wants a comma or its end');
+    d.feed(',"b":');
+    assert.equal(d.valueMayStart, true);
+  });
 });

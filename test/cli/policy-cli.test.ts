@@ -286,6 +286,10 @@ describe('policy eval', () => {
       { name: 'a pretty EventList then a line', text: `${pretty}\n${JSON.stringify(event('s1'))}\n`, ids: ['p1', 'p2', 's1'], errorLines: [] },
       { name: 'a line, a cut pretty document, a line', text: `${JSON.stringify(event('s0'))}\n${cut}\n${JSON.stringify(event('s1'))}\n`, ids: ['s0', null, 's1'], errorLines: [2] },
       { name: 'a pretty document never closed', text: `${JSON.stringify(event('s0'))}\n${cut}\n`, ids: ['s0', null], errorLines: [2] },
+      // Each item on a line of its own: a whole object at the start of a line that the open list takes.
+      { name: 'an EventList with one item a line', text: `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[\n${JSON.stringify(event('l1'))},\n${JSON.stringify(event('l2'))}\n]}\n${JSON.stringify(event('s1'))}\n`, ids: ['l1', 'l2', 's1'], errorLines: [] },
+      { name: 'a body on the line after its key', text: `${JSON.stringify(event('b1'), null, 2).replace('"verb": "get",', '"verb": "get",\n  "requestObject":\n{"kind":"Pod"},')}\n`, ids: ['b1'], errorLines: [] },
+      { name: 'a cut list, then a line', text: `{"kind":"EventList","items":[\n${JSON.stringify(event('l1'))}\n${JSON.stringify(event('s1'))}\n`, ids: [null, 's1'], errorLines: [1] },
     ];
     for (const c of cases) {
       writeFileSync(file('pretty.log'), c.text);

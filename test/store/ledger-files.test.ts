@@ -5,7 +5,7 @@ import { FileLedger } from '../../src/store/ledger-files/file-ledger.js';
 import { listSegments } from '../../src/store/ledger-files/file-ledger.js';
 import { newSigner } from '../../src/ledger/index.js';
 import { verifyStore } from '../../src/store/index.js';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempStore } from './helpers.js';
 
@@ -227,6 +227,7 @@ test('appendAsync writes what append writes, one batch at a time, and signs noth
     const cut = async_.appendAsync([Buffer.from('{"cut":1}')]);
     async_.close();
     await assert.rejects(cut, /closed/);
+    assert.equal(existsSync(join(b.dir, '.checkpoint.tmp')), false, 'the temp checkpoint signed for the cut batch is gone');
     const reopened = open(b, false);
     assert.equal(reopened.size, size, 'the checkpoint signs only what was committed before the close');
     reopened.close();
@@ -235,5 +236,25 @@ test('appendAsync writes what append writes, one batch at a time, and signs noth
   } finally {
     a.cleanup();
     b.cleanup();
+  }
+});
+
+test('a temp checkpoint left by a cut-off batch is removed by the next writable open, never by a reader', () => {
+  const s = tempStore();
+  try {
+    const l = open(s);
+    const signed = l.append([Buffer.from('{"a":1}')]).checkpoint;
+    l.close();
+    const temp = join(s.dir, '.checkpoint.tmp');
+    writeFileSync(temp, signed.replace(/\n\n[\s\S]*$/, '\n\n— a signature of a tree that never counted\n'));
+    const reader = open(s, false);
+    assert.equal(existsSync(temp), true, 'a read-only open changes nothing');
+    reader.close();
+    const writer = open(s);
+    assert.equal(existsSync(temp), false, 'the writable open removed it');
+    assert.equal(writer.size, 1);
+    writer.close();
+  } finally {
+    s.cleanup();
   }
 });

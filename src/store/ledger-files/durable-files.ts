@@ -3,7 +3,7 @@
  * and atomic replacement (temp file, fsync, rename, directory fsync) for the checkpoint
  * and keys, so a reader sees the old file or the new one, never a torn one.
  */
-import { closeSync, fdatasync, fstatSync, fsync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -72,6 +72,20 @@ export async function replaceWithTemp(dir: string, name: string): Promise<void> 
     await fsyncAsync(dirFd);
   } finally {
     closeSync(dirFd);
+  }
+}
+
+/**
+ * Removes a temp file left by a replacement that did not finish (best effort); true when
+ * there was one. A checkpoint's temp file is signed before the batch it signs is durable,
+ * so one left behind signs a tree that may never be: it must not outlive the attempt.
+ */
+export function removeTemp(dir: string, name: string): boolean {
+  try {
+    unlinkSync(tempPath(dir, name));
+    return true;
+  } catch {
+    return false;
   }
 }
 

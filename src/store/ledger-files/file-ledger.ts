@@ -59,7 +59,7 @@ import {
 } from './layout.js';
 import { CODEC_ZSTD, DEFAULT_ZSTD_LEVEL, MAX_BLOCK_COMPRESSED_BYTES, MAX_EVENT_BYTES, compressBlock, decompressBlock } from './block-codec.js';
 import { HashFile } from './hash-file.js';
-import { fdatasyncAsync, fstatOf, fsyncDir, replaceWithTemp, writeAll, writeFileAtomic, writeTempFile } from './durable-files.js';
+import { fdatasyncAsync, fstatOf, fsyncDir, removeTemp, replaceWithTemp, writeAll, writeFileAtomic, writeTempFile } from './durable-files.js';
 import { listSegments, readCheckpoint } from './ledger-state.js';
 import { PRUNE_FILE, openPruneRecord, signPruneRecord, type PruneRecord } from './prune-record.js';
 
@@ -98,7 +98,7 @@ export interface AppendResult {
 }
 
 function closedWhileCommitting(count: number): StoreError {
-  return new StoreError('IO', `the ledger was closed while a batch of ${count} events was being committed; nothing of it was signed (opening the ledger again drops what was written of it)`);
+  return new StoreError('IO', `the ledger was closed while a batch of ${count} events was being committed; it was not committed (opening the ledger again drops what was written of it)`);
 }
 
 /** A batch written but not yet durable (see FileLedger.#stage). */
@@ -194,6 +194,9 @@ export class FileLedger {
         if (have < segmentEnd) throw new StoreError('TAMPERED', `${segmentName(segment)} ${have < 0 ? 'is missing' : `is ${have} bytes; its blocks end at byte ${segmentEnd}`}: the last blocks are missing`);
       }
       if (writable) {
+        // A checkpoint signed for a batch that was cut off before it counted (a crash
+        // between its temp file and the rename): it signs a tree that will not be.
+        if (removeTemp(dir, CHECKPOINT_FILE)) fsyncDir(dir);
         // Roll back an interrupted batch: everything past what the checkpoint signs.
         ftruncateSync(blocksFd, entries.length * BLOCK_ENTRY_SIZE);
         ftruncateSync(hashFd, hashCount * HASH_SIZE);
@@ -328,6 +331,7 @@ export class FileLedger {
       writeFileAtomic(this.dir, CHECKPOINT_FILE, checkpoint);
       return this.#committed(staged, checkpoint);
     } catch (err) {
+      removeTemp(this.dir, CHECKPOINT_FILE); // a checkpoint that did not count signs nothing
       throw this.#failed(staged, err);
     }
   }
@@ -359,6 +363,8 @@ export class FileLedger {
         await replaceWithTemp(this.dir, CHECKPOINT_FILE);
         return this.#committed(staged, checkpoint);
       } catch (err) {
+        // Not renamed: the signed temp file must not survive the batch it signs.
+        removeTemp(this.dir, CHECKPOINT_FILE);
         throw this.#closed ? closedWhileCommitting(staged.count) : this.#failed(staged, err);
       }
     })();
