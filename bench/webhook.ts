@@ -49,6 +49,18 @@ interface Result {
   warmupMax?: number;
 }
 
+/** One POST of a body with the bearer token; its status once the answer is read. */
+function post(url: string, agent: Agent, token: string, body: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function blast(url: string, bodies: string[], clients: number, ca: string, token: string): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients, ca });
   const latencies: number[] = [];
@@ -59,14 +71,7 @@ async function blast(url: string, bodies: string[], clients: number, ca: string,
     while (next < bodies.length) {
       const body = bodies[next++];
       const t = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const status = await post(url, agent, token, body);
       latencies.push(performance.now() - t);
       if (status !== 200) failures++;
     }
@@ -94,21 +99,13 @@ async function paced(url: string, bodies: string[], batchesPerSecond: number, ca
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     sends.push(
-      new Promise<void>((resolve) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - due);
-            if (res.statusCode !== 200) failures++;
-            resolve();
-          });
-        });
-        req.on('error', () => {
-          failures++;
-          resolve();
-        });
-        req.end(bodies[k]);
-      }),
+      post(url, agent, token, bodies[k]).then(
+        (status) => {
+          latencies.push(performance.now() - due);
+          if (status !== 200) failures++;
+        },
+        () => void failures++,
+      ),
     );
   }
   await Promise.all(sends);

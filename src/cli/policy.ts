@@ -7,6 +7,7 @@ import { compilePolicy, explainPolicy, loadPolicy, policyFeatures, type AuditDec
 import type { AuditEvent } from '../audit/types.js';
 import { EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, parseBooleanFlag, parseOutputFormat, UsageError, write, type CliContext } from './context.js';
 import { JsonDepth, MAX_LINE_BYTES, readLines } from './lines.js';
+import { lineTooLong } from '../ingest/lines.js';
 import { kubernetesVersionOption, loadPolicyForUse, readPolicyBytes, reportIssues } from './policy-input.js';
 import { registerLintCommand } from './policy-lint.js';
 import { registerSimulateCommands } from './policy-simulate.js';
@@ -153,7 +154,7 @@ async function evalRequestLines(ctx: CliContext, compiled: CompiledPolicy, file:
   for await (const { line, number, oversize } of readLines(file, 'requests')) {
     let out: string;
     try {
-      if (oversize !== undefined) throw new RequestAttributesError(tooLong(oversize));
+      if (oversize !== undefined) throw new RequestAttributesError(lineTooLong(oversize, MAX_LINE_BYTES, 'a line', 'skipped'));
       const attrs = requestAttributesFromJSON(parseLine(line));
       out = renderDecision(compiled.evaluate(attrs), format);
     } catch (err) {
@@ -198,7 +199,7 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
     if (oversize !== undefined) {
       if (pending !== null) await fail(pending.start, 'not valid JSON (a document cut by a line too long to read)');
       pending = null;
-      await fail(number, tooLong(oversize));
+      await fail(number, lineTooLong(oversize, MAX_LINE_BYTES));
       continue;
     }
     if (pending !== null && line.charCodeAt(0) === 0x7b && !pending.depth.valueMayStart && tryParse(line) !== undefined) {
@@ -213,7 +214,7 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
       pending.parts.push(line);
       pending.bytes += Buffer.byteLength(line) + 1;
       if (pending.bytes > MAX_LINE_BYTES) {
-        await fail(pending.start, tooLong(pending.bytes));
+        await fail(pending.start, lineTooLong(pending.bytes, MAX_LINE_BYTES, 'a document'));
         pending = null;
         continue;
       }
@@ -254,10 +255,6 @@ async function evalEventLines(ctx: CliContext, compiled: CompiledPolicy, file: s
       }
     } else await fail(number, shape.reason);
   }
-}
-
-function tooLong(bytes: number): string {
-  return `a line of ${bytes} bytes is longer than the largest event kubetrail reads (${MAX_LINE_BYTES / (1024 * 1024)} MiB)`;
 }
 
 function tryParse(text: string): unknown {

@@ -18,9 +18,12 @@ export interface RawLine {
   oversize?: number;
 }
 
-/** What a bad line longer than the largest event says (ingest and tail alike). */
-export function lineTooLong(length: number, limit: number): string {
-  return `a line of ${length} bytes is longer than the largest event kubetrail takes (${limit / (1024 * 1024)} MiB): not an audit event; skipped`;
+/**
+ * What a bad line longer than the largest event says (ingest, tail and policy eval
+ * alike); `what` names a pretty-printed document instead, `outcome` what became of it.
+ */
+export function lineTooLong(length: number, limit: number, what = 'a line', outcome = 'not an audit event; skipped'): string {
+  return `${what} of ${length} bytes is longer than the largest event kubetrail takes (${limit / (1024 * 1024)} MiB): ${outcome}`;
 }
 
 /**
@@ -43,6 +46,20 @@ export class PartialLine {
     this.#length += piece.length;
     if (this.#length > this.keep) this.#parts = [];
     else if (piece.length > 0) this.#parts.push(Buffer.from(piece));
+  }
+
+  /**
+   * The line completed by `chunk` up to its first LF (a CR before the LF dropped), and
+   * what follows that LF; null when `chunk` holds no LF (then it is one more piece).
+   */
+  completeFrom(chunk: Buffer): { line: { bytes: Buffer; oversize?: number }; rest: Buffer } | null {
+    const nl = chunk.indexOf(0x0a);
+    if (nl < 0) {
+      this.add(chunk);
+      return null;
+    }
+    const whole = this.take(chunk.subarray(0, nl));
+    return { line: { ...whole, bytes: withoutCR(whole.bytes) }, rest: chunk.subarray(nl + 1) };
   }
 
   /** The whole line ending with `tail` (bytes, or its length when it was too long), and starts over. */
@@ -75,9 +92,13 @@ export async function openBytes(path: string): Promise<Readable> {
 
 /** A line as a RawLine: one that ended with LF loses a CR before it (CRLF). */
 export function lineOf(number: number, whole: { bytes: Buffer; oversize?: number }, terminated: boolean): RawLine {
-  const b = whole.bytes;
-  const bytes = terminated && b.length > 0 && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b;
+  const bytes = terminated ? withoutCR(whole.bytes) : whole.bytes;
   return whole.oversize === undefined ? { number, bytes } : { number, bytes, oversize: whole.oversize };
+}
+
+/** The bytes of a line that ended with LF, without the CR before it (CRLF). */
+function withoutCR(b: Buffer): Buffer {
+  return b.length > 0 && b[b.length - 1] === 0x0d ? b.subarray(0, b.length - 1) : b;
 }
 
 /**

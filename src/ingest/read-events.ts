@@ -196,13 +196,10 @@ export async function* readCandidateBatches(path: string, fields = ALL_FIELDS): 
       } else if (partial.length > 0) {
         if (buf === null) head = lineOf(++line, partial.take(Buffer.alloc(0)), false);
         else {
-          const nl = buf.indexOf(0x0a);
-          if (nl < 0) {
-            partial.add(buf);
-            continue;
-          }
-          head = lineOf(++line, partial.take(buf.subarray(0, nl)), true);
-          buf = buf.subarray(nl + 1);
+          const done = partial.completeFrom(buf);
+          if (done === null) continue;
+          head = { number: ++line, ...done.line };
+          buf = done.rest;
         }
       }
       if (buf === null && head === null) break;

@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { classifyAuditJSON } from '../audit/events.js';
 import { writeFileAtomic } from '../store/ledger-files/durable-files.js';
 import { MAX_EVENT_BYTES, type Store } from '../store/index.js';
-import { PartialLine, isBlank, lineOf, lineTooLong } from './lines.js';
+import { PartialLine, isBlank, lineTooLong } from './lines.js';
 import { commitPending, toPending, toPendingFast, type PendingWithKey } from './commit.js';
 import type { IngestProblem } from './pipeline.js';
 
@@ -209,15 +209,11 @@ export class LogTailer {
       let bufStart = pos;
       pos += chunk.length;
       if (partial.length > 0) {
-        const nl = chunk.indexOf(0x0a);
-        if (nl < 0) {
-          partial.add(chunk);
-          continue;
-        }
-        const whole = lineOf(0, partial.take(chunk.subarray(0, nl)), true);
-        await this.#line(source, whole.oversize ?? whole.bytes, bufStart + nl + 1);
-        buf = chunk.subarray(nl + 1);
-        bufStart += nl + 1;
+        const done = partial.completeFrom(chunk);
+        if (done === null) continue;
+        bufStart += chunk.length - done.rest.length;
+        await this.#line(source, done.line.oversize ?? done.line.bytes, bufStart);
+        buf = done.rest;
       }
       if (bufStart === 0 && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
         buf = buf.subarray(3);

@@ -230,8 +230,8 @@ class LocalStore implements Store {
     };
     const plan = planRetention(this.#ledger.segments(), newest, options);
     if (plan.keepFrom === null || options.dryRun === true) return { ...plan, record: null };
+    await this.#commits;
     await this.#background?.drain();
-    await this.#ledger.settled();
     const record = this.#ledger.prune(plan.keepFrom, plan.reason, options.now);
     await this.#index?.prune(plan.keepFrom);
     return { ...plan, record };
@@ -436,7 +436,6 @@ class LocalStore implements Store {
 
   async close(): Promise<void> {
     await this.#commits;
-    await this.#ledger.settled();
     // The worker finishes the rows it has before the store closes.
     if (this.#background !== null) {
       const bg = this.#background;
@@ -525,17 +524,14 @@ export async function reindexStore(dir: string, options: { catchUpOnWorkerFrom?:
   const verifier = parseVerifier(storeKey, join(dir, VERIFIER_KEY_FILE));
   // A reindex drops the index a running writer is filling (and its dedupe relies on).
   const lock = takeWriterLock(dir, 'kubetrail reindex');
+  let ledger: FileLedger | undefined;
   let store: LocalStore;
   try {
-    const ledger = FileLedger.open(dir, { verifier });
+    ledger = FileLedger.open(dir, { verifier });
     const indexPath = join(dir, INDEX_FILE);
-    try {
-      store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom, options.catchUpBatch, lock);
-    } catch (err) {
-      ledger.close();
-      throw err;
-    }
+    store = new LocalStore(dir, ledger, openSqliteIndex(indexPath), indexPath, false, options.catchUpOnWorkerFrom, options.catchUpBatch, lock);
   } catch (err) {
+    ledger?.close();
     lock.release();
     throw err;
   }

@@ -130,6 +130,8 @@ export class FileLedger {
   #cache: { block: number; leaves: Buffer[] } | null = null;
   readonly #readFds = new Map<number, number>();
   #closed = false;
+  /** The appendAsync waiting for the disk, if one is (one at a time). */
+  #appending: Promise<AppendResult> | null = null;
   /** The latest signed prune record; events before its keepFrom have no body here. */
   #prune: PruneRecord | null = null;
 
@@ -340,8 +342,8 @@ export class FileLedger {
    * append(), with the waits for the disk (the fdatasyncs, the checkpoint's fsyncs and
    * rename) on the thread pool: the calling thread goes on reading and checking the next
    * requests meanwhile. A busy disk made one fdatasync take 50–70 ms, time in which a
-   * webhook server's event loop took nothing in. One append at a time: another append,
-   * prune or close while it runs is refused (BUSY); await settled() first.
+   * webhook server's event loop took nothing in. One append at a time: another append or
+   * a prune while it runs is refused (BUSY); a close while it runs makes it fail, unsigned.
    */
   async appendAsync(leaves: readonly Uint8Array[]): Promise<AppendResult> {
     const staged = this.#stage(leaves);
@@ -375,13 +377,6 @@ export class FileLedger {
       this.#appending = null;
     }
   }
-
-  /** Resolves when no appendAsync is running (whether it succeeded or not). */
-  async settled(): Promise<void> {
-    await this.#appending?.catch(() => undefined);
-  }
-
-  #appending: Promise<AppendResult> | null = null;
 
   #emptyResult(first: number): AppendResult {
     return { first, size: first, checkpoint: this.#checkpoint ?? '' };
@@ -445,7 +440,11 @@ export class FileLedger {
   /** Undoes a batch that failed part way and says what failed. */
   #failed(staged: StagedBatch, err: unknown): StoreError {
     this.#rollback(staged.before);
-    return err instanceof StoreError ? err : new StoreError('IO', `committing a batch of ${staged.count} events: ${(err as Error).message}`);
+    if (err instanceof StoreError) return err;
+    const what = `committing a batch of ${staged.count} events: ${(err as Error).message}`;
+    // Failed after the batch was durable (or its rollback failed): the ledger cannot tell
+    // from here whether the new checkpoint is on disk, so it closed itself.
+    return new StoreError('IO', this.#closed ? `${what}; the ledger is closed: open the store again (the batch is kept if its checkpoint was written, dropped if not)` : what);
   }
 
   #writeBlock(leaves: Uint8Array[], firstLeaf: number, touched: Set<number>): BlockEntry {
